@@ -1,0 +1,124 @@
+"""Answering the question the customer asked, once their order is verified."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.base import SORRY_STORE_DOWN, WismoAction, channel_of
+from actions.services import Services, off_loop
+from wismo import answers
+from wismo.domain import Order
+
+HANDOFF_BUTTON = {"title": "Talk to a person", "payload": "/human_handoff"}
+YES_NO = [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
+LOCKED = (
+    "For your security I can't look up orders in this chat any more, after several details "
+    "didn't match. A person from our team can help you verify your order."
+)
+CARRIER_DOWN_NOTE = (
+    "(I couldn't reach the carrier just now, so the latest scan may not show yet.)"
+)
+SIMPLE_REPLIES = {
+    "delivery_eta": answers.eta_reply,
+    "delivery_delay": answers.delay_reply,
+}
+
+
+class ActionAnswerOrder(WismoAction):
+    """Says where the verified order is (or what was asked about it) in plain words."""
+
+    def name(self) -> str:
+        return "action_answer_order"
+
+    async def handle(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        svc = self.svc
+        if tracker.get_slot("lookup_locked"):
+            dispatcher.utter_message(text=LOCKED, buttons=[HANDOFF_BUTTON])
+            return [SlotSet("pending_action", "handoff")]
+        if tracker.get_slot("lookup_unavailable"):
+            dispatcher.utter_message(text=SORRY_STORE_DOWN)
+            return [SlotSet("lookup_unavailable", False)]
+        number = tracker.get_slot("verified_order")
+        live = await off_loop(svc.orders.live, number) if number else None
+        if live is None:
+            dispatcher.utter_message(text="Sorry, I can't find that order any more.")
+            return []
+        order, today = live.order, svc.today()
+        topic = tracker.get_slot("topic") or "order_status"
+        events: list[dict[str, Any]] = []
+        if topic in SIMPLE_REPLIES:
+            dispatcher.utter_message(text=SIMPLE_REPLIES[topic](order, today))
+        elif topic == "tracking_link":
+            dispatcher.utter_message(text=answers.tracking_reply(order))
+        elif topic in ("package_missing", "damaged_or_wrong_item"):
+            events += self._escalate(dispatcher, tracker, svc, order, topic)
+        elif topic == "cancel_order":
+            events += self._cancel(dispatcher, order)
+        elif topic == "change_address":
+            events += self._change_address(dispatcher, tracker, svc, order)
+        else:
+            dispatcher.utter_message(text=answers.status_reply(order, today))
+            others = await self._other_orders(svc, order)
+            if others:
+                lines = "\n".join(answers.order_summary_line(o, today) for o in others)
+                dispatcher.utter_message(text=f"Your other recent orders:\n{lines}")
+        if not live.carrier_ok:
+            dispatcher.utter_message(text=CARRIER_DOWN_NOTE)
+        return events
+
+    def _escalate(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, svc: Services, order: Order,
+        topic: str,
+    ) -> list[dict[str, Any]]:
+        today = svc.today()
+        text = (answers.missing_package_reply(order, today) if topic == "package_missing"
+                else answers.damaged_item_reply(order))
+        case = svc.cases.open(tracker.sender_id, topic, order.number, channel_of(tracker))
+        dispatcher.utter_message(text=text)
+        dispatcher.utter_message(
+            text=f"I've opened case {case.id} with our support team and shared your order "
+            f"details, so you won't need to repeat anything. A person will reply here "
+            f"({svc.settings.support_hours})."
+        )
+        return [SlotSet("handoff_case", case.id)]
+
+    def _cancel(self, dispatcher: CollectingDispatcher, order: Order) -> list[dict[str, Any]]:
+        if order.is_cancelled:
+            dispatcher.utter_message(text=answers.status_reply(order, self.svc.today()))
+            return []
+        if order.shipments:
+            dispatcher.utter_message(text=answers.cancel_refused_reply(order),
+                                     buttons=[HANDOFF_BUTTON])
+            return [SlotSet("pending_action", "handoff")]
+        dispatcher.utter_message(text=answers.cancel_confirm_question(order), buttons=YES_NO)
+        return [SlotSet("pending_action", "cancel")]
+
+    def _change_address(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, svc: Services, order: Order
+    ) -> list[dict[str, Any]]:
+        if order.is_cancelled:
+            dispatcher.utter_message(text=answers.status_reply(order, svc.today()))
+            return []
+        if order.shipments:
+            dispatcher.utter_message(text=answers.address_change_refused_reply(order))
+            case = svc.cases.open(tracker.sender_id, "address_change_after_shipping",
+                                  order.number, channel_of(tracker))
+            dispatcher.utter_message(
+                text=f"I've passed this to our support team as case {case.id}; a person will "
+                "contact the carrier and reply here."
+            )
+            return [SlotSet("handoff_case", case.id)]
+        return [SlotSet("pending_action", "change_address"), SlotSet("new_address", None),
+                FollowupAction("address_form")]
+
+    async def _other_orders(self, svc: Services, order: Order) -> list[Order]:
+        if not order.email:
+            return []
+        orders = await off_loop(svc.orders.orders_for_email, order.email)
+        return [o for o in orders if o.number != order.number][:3]

@@ -1,0 +1,88 @@
+"""The `wismo` command: up, chat, train, sandbox."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from wismo.config import Settings
+from wismo.errors import ConfigError
+from wismo.stack import PROJECT, start_stack
+from wismo.training import ensure_model
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="wismo", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    up = sub.add_parser("up", help="start the whole agent (sandbox store unless configured)")
+    up.add_argument("--no-chat", action="store_true", help="don't open a terminal chat")
+    chat = sub.add_parser("chat", help="talk to a running agent in this terminal")
+    chat.add_argument("--url", default=None, help="Rasa server URL (default: localhost:5005)")
+    chat.add_argument("--sender", default=None, help="conversation id to use")
+    sub.add_parser("train", help="train the model if the training data changed")
+    sandbox = sub.add_parser("sandbox", help="run only the sandbox store and carrier")
+    sandbox.add_argument("--port", type=int, default=None)
+    sandbox.add_argument("--list", action="store_true", help="print the demo orders and exit")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        print(f"wismo: {exc}", file=sys.stderr)
+        return 2
+    if args.command == "up":
+        return _up(settings, chat=not args.no_chat and sys.stdin.isatty())
+    if args.command == "chat":
+        from wismo.chat import chat_loop
+
+        chat_loop(args.url or f"http://127.0.0.1:{settings.rasa_port}", args.sender)
+        return 0
+    if args.command == "train":
+        ensure_model(PROJECT, progress=print)
+        return 0
+    from wismo.sandbox.__main__ import main as sandbox_main
+
+    return sandbox_main((["--port", str(args.port)] if args.port else [])
+                        + (["--list"] if args.list else []))
+
+
+def _up(settings: Settings, chat: bool) -> int:
+    model = ensure_model(PROJECT, progress=print)
+    print("Starting the sandbox store, the action server and the Rasa server...")
+    stack = start_stack(settings, model)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    where = "sandbox (demo orders: docs/sandbox.md)" if stack.sandbox else "your store"
+    print(
+        f"\nwismo is up.\n"
+        f"  Rasa server (REST channel): {stack.rasa_url}/webhooks/rest/webhook\n"
+        f"  Action server:              {stack.action_url}/webhook\n"
+        f"  Store and carrier:          {stack.settings.shopify_store_url} — {where}\n"
+        f"  Logs:                       {Path(settings.var_dir) / '*.log'}\n"
+        f"Talk to it with `wismo chat` in another terminal. Ctrl-C stops everything."
+    )
+    try:
+        if chat:
+            from wismo.chat import chat_loop
+
+            chat_loop(stack.rasa_url)
+        else:
+            while not stop.wait(1):
+                if any(p.poll() is not None for p in stack.processes):
+                    print("A server stopped unexpectedly; see the logs. Shutting down.")
+                    return 1
+    except KeyboardInterrupt:
+        pass
+    finally:
+        print("\nStopping wismo...")
+        stack.stop()
+        print("Stopped.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

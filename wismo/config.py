@@ -1,0 +1,108 @@
+"""One typed Settings object, read once from the environment and passed explicitly.
+
+Every variable is listed in `.env.example`. With no store configured,
+`wismo up` starts the sandbox and points the adapters at it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from wismo.errors import ConfigError
+
+DEFAULT_RETURN_POLICY = (
+    "You can return unused items within 30 days of delivery for a full refund. "
+    "Start a return from the link in your delivery email, or I can connect you with "
+    "our team. Refunds reach your original payment method 5–10 business days after "
+    "the return arrives."
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything wismo reads from the environment."""
+
+    shopify_store_url: str | None = None
+    shopify_access_token: str | None = None
+    shopify_api_version: str = "2024-10"
+    easypost_api_key: str | None = None
+    easypost_base_url: str = "https://api.easypost.com"
+    http_timeout: float = 5.0
+    http_retries: int = 2
+    return_policy: str = DEFAULT_RETURN_POLICY
+    support_hours: str = "Monday to Friday, 9am–5pm"
+    max_verification_attempts: int = 5
+    var_dir: Path = Path("var")
+    rasa_port: int = 5005
+    action_port: int = 5055
+    sandbox_port: int = 8008
+    timezone: str = "UTC"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read and validate; a bad value raises ConfigError naming the variable."""
+        env = os.environ if env is None else env
+        s = cls(
+            shopify_store_url=env.get("SHOPIFY_STORE_URL") or None,
+            shopify_access_token=env.get("SHOPIFY_ACCESS_TOKEN") or None,
+            shopify_api_version=env.get("SHOPIFY_API_VERSION") or cls.shopify_api_version,
+            easypost_api_key=env.get("EASYPOST_API_KEY") or None,
+            easypost_base_url=env.get("EASYPOST_BASE_URL") or cls.easypost_base_url,
+            http_timeout=_number(env, "WISMO_HTTP_TIMEOUT", cls.http_timeout),
+            http_retries=int(_number(env, "WISMO_HTTP_RETRIES", cls.http_retries)),
+            return_policy=env.get("WISMO_RETURN_POLICY") or DEFAULT_RETURN_POLICY,
+            support_hours=env.get("WISMO_SUPPORT_HOURS") or cls.support_hours,
+            max_verification_attempts=int(
+                _number(env, "WISMO_MAX_VERIFICATION_ATTEMPTS", cls.max_verification_attempts)
+            ),
+            var_dir=Path(env.get("WISMO_VAR_DIR") or cls.var_dir),
+            rasa_port=int(_number(env, "WISMO_RASA_PORT", cls.rasa_port)),
+            action_port=int(_number(env, "WISMO_ACTION_PORT", cls.action_port)),
+            sandbox_port=int(_number(env, "WISMO_SANDBOX_PORT", cls.sandbox_port)),
+            timezone=env.get("WISMO_TIMEZONE") or cls.timezone,
+        )
+        if s.shopify_store_url and not s.shopify_access_token:
+            raise ConfigError("SHOPIFY_ACCESS_TOKEN is required when SHOPIFY_STORE_URL is set")
+        if s.shopify_store_url and not s.easypost_api_key:
+            raise ConfigError("EASYPOST_API_KEY is required when SHOPIFY_STORE_URL is set")
+        return s
+
+    @property
+    def uses_sandbox(self) -> bool:
+        """No real store configured: `wismo up` starts the sandbox."""
+        return not self.shopify_store_url
+
+    def with_sandbox(self, url: str, shopify_token: str, easypost_key: str) -> Settings:
+        """These settings pointed at a running sandbox."""
+        return replace(
+            self,
+            shopify_store_url=url,
+            shopify_access_token=shopify_token,
+            easypost_api_key=easypost_key,
+            easypost_base_url=url,
+        )
+
+    def to_env(self) -> dict[str, str]:
+        """The variables a child process (the action server) needs to rebuild these settings."""
+        pairs = {
+            "SHOPIFY_STORE_URL": self.shopify_store_url,
+            "SHOPIFY_ACCESS_TOKEN": self.shopify_access_token,
+            "SHOPIFY_API_VERSION": self.shopify_api_version,
+            "EASYPOST_API_KEY": self.easypost_api_key,
+            "EASYPOST_BASE_URL": self.easypost_base_url,
+            "WISMO_VAR_DIR": str(self.var_dir),
+        }
+        return {k: v for k, v in pairs.items() if v}
+
+
+def _number(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None

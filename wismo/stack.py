@@ -1,0 +1,140 @@
+"""Start and stop the whole agent: sandbox, action server, Rasa server.
+
+Used by `wismo up`, the end-to-end tests and the benchmarks, so all three run
+the same stack the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from wismo.config import Settings
+
+log = logging.getLogger(__name__)
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Stack:
+    """The running processes and where they listen."""
+
+    settings: Settings
+    rasa_url: str
+    action_url: str
+    sandbox: Any = None
+    processes: list[subprocess.Popen] = field(default_factory=list)
+
+    def stop(self) -> None:
+        """Stop children politely, then firmly; stop the sandbox last."""
+        for proc in self.processes:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        for proc in self.processes:
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        if self.sandbox is not None:
+            self.sandbox.stop()
+
+
+def start_stack(
+    settings: Settings,
+    model: Path,
+    *,
+    project: Path = PROJECT,
+    log_dir: Path | None = None,
+    start_timeout: float = 180.0,
+    extra_env: dict[str, str] | None = None,
+) -> Stack:
+    """Start everything and return once the Rasa server has loaded the model.
+
+    With no store configured the sandbox starts first, in this process, and the
+    action server is pointed at it.
+    """
+    sandbox = None
+    if settings.uses_sandbox:
+        from wismo.sandbox import start_sandbox
+
+        sandbox = start_sandbox(port=settings.sandbox_port)
+        settings = settings.with_sandbox(sandbox.url, sandbox.shopify_token, sandbox.easypost_key)
+    var = settings.var_dir if settings.var_dir.is_absolute() else project / settings.var_dir
+    var.mkdir(parents=True, exist_ok=True)
+    log_dir = log_dir or var
+    env = {
+        **os.environ,
+        **settings.to_env(),
+        "WISMO_VAR_DIR": str(var),
+        "WISMO_ACTION_PORT": str(settings.action_port),
+        "WISMO_TRACKER_DB": str(var / "tracker.db"),
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "PYTHONWARNINGS": "ignore",
+        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        **(extra_env or {}),
+    }
+    stack = Stack(
+        settings=settings,
+        rasa_url=f"http://127.0.0.1:{settings.rasa_port}",
+        action_url=f"http://127.0.0.1:{settings.action_port}",
+        sandbox=sandbox,
+    )
+    try:
+        stack.processes.append(_spawn(
+            [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
+             "--port", str(settings.action_port)],
+            project, env, log_dir / "actions.log",
+        ))
+        stack.processes.append(_spawn(
+            [sys.executable, "-m", "rasa", "run", "--enable-api", "--cors", "*",
+             "--port", str(settings.rasa_port), "--model", str(model),
+             "--credentials", str(project / "credentials.yml"),
+             "--endpoints", str(project / "endpoints.yml")],
+            project, env, log_dir / "rasa.log",
+        ))
+        _wait_until_up(stack, start_timeout)
+    except BaseException:
+        stack.stop()
+        raise
+    return stack
+
+
+def _spawn(cmd: list[str], cwd: Path, env: dict[str, str], log_file: Path) -> subprocess.Popen:
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    out = log_file.open("a")
+    return subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+
+
+def _wait_until_up(stack: Stack, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    checks = {
+        "action server": f"{stack.action_url}/health",
+        "Rasa server": f"{stack.rasa_url}/status",
+    }
+    for name, url in checks.items():
+        while True:
+            for proc in stack.processes:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"{proc.args[2]} exited with {proc.returncode} on start; "
+                                       f"see the logs in {stack.settings.var_dir}")
+            try:
+                response = requests.get(url, timeout=2)
+                if response.ok and (name != "Rasa server" or response.json().get("model_file")):
+                    break
+            except (requests.RequestException, ValueError):
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the {name} did not come up within {timeout:.0f}s ({url})")
+            time.sleep(0.5)
