@@ -153,7 +153,9 @@ class Order:
     shipping_method: str | None = None
     cancelled_at: datetime | None = None
     cancel_reason: str | None = None
-    hold_reason: str | None = None  # why it has not shipped yet, in plain words
+    # Why it has not shipped: a store hold code ("inventory_out_of_stock", "on_hold")
+    # or the merchant's own note; wismo.answers says it in words.
+    hold_reason: str | None = None
     financial_status: str | None = None
     fulfillment_status: str | None = None
     total_price: str | None = None

@@ -20,17 +20,9 @@ PROMISED_DATE_ATTRIBUTE = "promised_delivery_date"
 # Fulfillments in these states never left (or never will leave) the warehouse.
 DEAD_FULFILLMENT_STATUSES = frozenset({"cancelled", "error", "failure"})
 
-# Shopify's FulfillmentHoldReason values (REST spells them lower-case) → plain words.
-HOLD_WORDS = {
-    "awaiting_payment": "we're waiting for your payment to clear",
-    "high_risk_of_fraud": "it's being checked by our team before it ships",
-    "incorrect_address": "we need to confirm your delivery address",
-    "inventory_out_of_stock": "an item is out of stock and we're waiting for new stock",
-    "unknown_delivery_date": "we're waiting for a delivery date from our supplier",
-    "awaiting_return_items": "we're waiting for your returned items to reach us",
-    "online_store_post_purchase_cross_sell": "your order is still being finalised",
-}
-GENERIC_HOLD = "it's on hold while our team checks something"
+# The hold reason stays Shopify's code (FulfillmentHoldReason, lower-case in REST);
+# wismo.answers turns codes into words. "other" holds carry the merchant's own note.
+GENERIC_HOLD = "on_hold"
 
 
 def parse_order(payload: Any) -> Order:
@@ -79,7 +71,7 @@ def parse_order(payload: Any) -> Order:
 
 
 def parse_hold_reason(payload: Any) -> str | None:
-    """Why the unshipped part waits, in plain words, from a fulfillment_orders.json body."""
+    """Why the unshipped part waits: a hold code or the merchant's note (fulfillment_orders)."""
     body = _mapping(payload, "fulfillment_orders response")
     fulfillment_orders = _list(body.get("fulfillment_orders"), "fulfillment_orders")
     for fo in fulfillment_orders:
@@ -98,9 +90,9 @@ def parse_hold_reason(payload: Any) -> str | None:
 
 
 def _hold_words(hold: dict[str, Any]) -> str:
-    reason = (_str(hold, "reason") or "").lower()
-    if reason in HOLD_WORDS:
-        return HOLD_WORDS[reason]
+    reason = (_str(hold, "reason") or "").strip().lower()
+    if reason and reason != "other":
+        return reason
     notes = _str(hold, "reason_notes")
     return notes.strip() if notes and notes.strip() else GENERIC_HOLD
 
@@ -280,4 +272,4 @@ def _datetime(m: dict[str, Any], key: str) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
-__all__ = ["HOLD_WORDS", "parse_hold_reason", "parse_order"]
+__all__ = ["parse_hold_reason", "parse_order"]
