@@ -9,6 +9,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import SORRY_STORE_DOWN, WismoAction, channel_of
+from actions.lookup import failed_this_turn, previous_value
 from actions.services import Services, off_loop
 from wismo import answers
 from wismo.domain import Order
@@ -44,6 +45,8 @@ class ActionAnswerOrder(WismoAction):
         if tracker.get_slot("lookup_unavailable"):
             dispatcher.utter_message(text=SORRY_STORE_DOWN)
             return [SlotSet("lookup_unavailable", False)]
+        if failed_this_turn(tracker):
+            return []  # the mismatch was already explained
         number = tracker.get_slot("verified_order")
         live = await off_loop(svc.orders.live, number) if number else None
         if live is None:
@@ -64,7 +67,8 @@ class ActionAnswerOrder(WismoAction):
             events += self._change_address(dispatcher, tracker, svc, order)
         else:
             dispatcher.utter_message(text=answers.status_reply(order, today))
-            others = await self._other_orders(svc, order)
+            first_answer = previous_value(tracker, "verified_order") is None
+            others = await self._other_orders(svc, order) if first_answer else []
             if others:
                 lines = "\n".join(answers.order_summary_line(o, today) for o in others)
                 dispatcher.utter_message(text=f"Your other recent orders:\n{lines}")

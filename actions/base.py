@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from abc import abstractmethod
+from abc import ABC, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -35,7 +35,7 @@ TOPIC_INTENTS = (
 )
 
 
-class WismoAction(Action):
+class WismoAction(Action, ABC):
     """Base for our actions: `handle` does the work, `run` turns failures into replies.
 
     Expected failures (a provider down, a rejected change) get a specific

@@ -52,18 +52,19 @@ class ActionSetTopic(WismoAction):
         ]
         verified = tracker.get_slot("verified_order")
         number = tracker.get_slot("order_number")
-        switching = bool(verified and number and find_order_number(number) != verified)
-        if switching:
-            events.append(SlotSet("proof", None))  # the old proof was for another order
-        needs_lookup = not verified or switching
-        if needs_lookup and not tracker.get_slot("lookup_locked") and topic in ACKNOWLEDGEMENTS \
+        needs_lookup = not verified or bool(number and find_order_number(number) != verified)
+        if needs_lookup and not tracker.get_slot("lookup_locked") and intent in ACKNOWLEDGEMENTS \
                 and tracker.active_loop_name is None:
-            dispatcher.utter_message(text=ACKNOWLEDGEMENTS[topic])
+            dispatcher.utter_message(text=ACKNOWLEDGEMENTS[intent])
         return events
 
 
 class ValidateOrderLookupForm(FormValidationAction):
-    """Order number + email or postal code → a verified order, or a neutral refusal."""
+    """Order number + email or postal code → a verified order, or a neutral refusal.
+
+    The per-slot validators only read and disambiguate what the customer typed;
+    `get_validation_events` then verifies ownership once per turn.
+    """
 
     def name(self) -> str:
         return "validate_order_lookup_form"
@@ -83,32 +84,37 @@ class ValidateOrderLookupForm(FormValidationAction):
             return []
         return domain_slots
 
+    async def get_validation_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        fresh = tracker.slots_to_validate()
+        events = await super().get_validation_events(dispatcher, tracker, domain)
+        if tracker.get_slot("lookup_locked") or tracker.get_slot("lookup_unavailable"):
+            return events
+        number = tracker.get_slot("order_number")
+        proof = tracker.get_slot("proof")
+        if not number or number == tracker.get_slot("verified_order"):
+            return events
+        if not (proof or tracker.get_slot("verified_email")):
+            return events
+        proof_is_new = "proof" in fresh and proof != previous_value(tracker, "proof")
+        result = await self._verify(number, proof, proof_is_new, dispatcher, tracker)
+        tracker.slots.update(result)
+        return events + [SlotSet(name, value) for name, value in result.items()]
+
     async def validate_order_number(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
         domain: dict[str, Any],
     ) -> dict[str, Any]:
         text = str(value or "")
+        fresh = tracker.slots_to_validate()
+        if (tracker.get_slot("requested_slot") == "proof" and "proof" in fresh
+                and _digits(text) == _digits(str(fresh["proof"]))):
+            # The answer to "email or postal code?" was also tagged as an order number.
+            return {"order_number": previous_value(tracker, "order_number")}
         number = find_order_number(text) if not find_tracking_number(text) else None
         if number is None:
-            intent = latest_intent(tracker)
-            topic = {"topic": intent} if intent in TOPIC_INTENTS else {}
-            if find_tracking_number(text):
-                dispatcher.utter_message(
-                    text="That looks like a tracking number. I need the order number from "
-                    "your confirmation email instead: it looks like #1042."
-                )
-            elif intent in TOPIC_INTENTS:
-                dispatcher.utter_message(text="Sure, I'll check that as soon as I have the order.")
-            else:
-                dispatcher.utter_message(
-                    text="I couldn't spot an order number there. It's in your confirmation "
-                    "email and looks like #1042."
-                )
-            return {"order_number": None, **topic}
-        proof = tracker.get_slot("proof")
-        verified_email = tracker.get_slot("verified_email")
-        if proof or verified_email:
-            return await self._verify(number, proof, dispatcher, tracker)
+            return self._no_order_number(text, dispatcher, tracker)
         return {"order_number": number}
 
     async def validate_proof(
@@ -116,19 +122,41 @@ class ValidateOrderLookupForm(FormValidationAction):
         domain: dict[str, Any],
     ) -> dict[str, Any]:
         text = str(value or "")
+        number = tracker.get_slot("order_number")
+        if (tracker.get_slot("requested_slot") != "proof" and not find_email(text)
+                and number and _digits(text) == _digits(number)):
+            # The order number was also tagged as a postal code.
+            return {"proof": previous_value(tracker, "proof")}
         if not (find_email(text) or find_postal_code(text)):
             dispatcher.utter_message(
                 text="I need the email address or the postal code the order was placed with, "
                 "for example jane@example.com or 80202."
             )
             return {"proof": None}
-        number = tracker.get_slot("order_number")
-        if not number:
-            return {"proof": text}  # verified once the order number arrives
-        return await self._verify(find_order_number(number) or number, text, dispatcher, tracker)
+        return {"proof": text}
+
+    def _no_order_number(
+        self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any]:
+        intent = latest_intent(tracker)
+        if find_tracking_number(text):
+            dispatcher.utter_message(
+                text="That looks like a tracking number. I need the order number from "
+                "your confirmation email instead: it looks like #1042."
+            )
+        elif intent in TOPIC_INTENTS:
+            dispatcher.utter_message(text="Sure, I'll check that as soon as I have the order.")
+        else:
+            dispatcher.utter_message(
+                text="I couldn't spot an order number there. It's in your confirmation "
+                "email and looks like #1042."
+            )
+        topic = {"topic": intent} if intent in TOPIC_INTENTS else {}
+        return {"order_number": previous_value(tracker, "order_number"), **topic}
 
     async def _verify(
-        self, number: str, proof: str | None, dispatcher: CollectingDispatcher, tracker: Tracker
+        self, number: str, proof: str | None, proof_is_new: bool,
+        dispatcher: CollectingDispatcher, tracker: Tracker,
     ) -> dict[str, Any]:
         svc = services()
         try:
@@ -136,7 +164,7 @@ class ValidateOrderLookupForm(FormValidationAction):
         except ProviderError as exc:
             log.error("order lookup failed conversation=%s provider=%s status=%s",
                       tracker.sender_id, exc.provider, exc.status)
-            return {"order_number": number, "proof": proof, "lookup_unavailable": True}
+            return {"lookup_unavailable": True}
         verified_email = tracker.get_slot("verified_email")
         same_customer = bool(
             order and verified_email and (order.email or "").lower() == verified_email
@@ -144,17 +172,73 @@ class ValidateOrderLookupForm(FormValidationAction):
         if order is not None and (same_customer or (proof and proof_matches(order, proof))):
             log.info("order verified conversation=%s order_id=%s", tracker.sender_id, order.id)
             return {
-                "order_number": number,
-                "proof": proof or verified_email,
                 "verified_order": order.number,
                 "verified_email": (order.email or "").lower() or None,
             }
-        if proof is None:
-            return {"order_number": number}  # another customer's order: ask for its proof
+        if not proof_is_new:
+            return {"proof": None}  # proof given for another order: ask for this one's
         failures = int(tracker.get_slot("verification_failures") or 0) + 1
         log.info("verification failed conversation=%s attempt=%d", tracker.sender_id, failures)
         if failures >= svc.settings.max_verification_attempts:
             return {"verification_failures": failures, "lookup_locked": True,
                     "order_number": None, "proof": None}
         dispatcher.utter_message(text=MISMATCH)
-        return {"verification_failures": failures, "order_number": None, "proof": None}
+        verified = tracker.get_slot("verified_order")
+        if verified:
+            dispatcher.utter_message(text=f"I can still help with your order #{verified}.")
+        # Back to the verified order (the form then ends) or to asking again.
+        return {"verification_failures": failures, "order_number": verified, "proof": None}
+
+
+def previous_value(tracker: Tracker, slot: str) -> Any:
+    """The slot's value before the customer's latest message."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            seen_user = True
+        elif seen_user and event.get("event") == "slot" and event.get("name") == slot:
+            return event.get("value")
+    return None
+
+
+def failed_this_turn(tracker: Tracker) -> bool:
+    """Whether a verification attempt failed since the customer's latest message."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "slot" and event.get("name") == "verification_failures":
+            return True
+    return False
+
+
+def _digits(text: str) -> str:
+    return "".join(ch for ch in text if ch.isdigit())
+
+
+class ActionAskOrderNumber(WismoAction):
+    """The form's question for the order number (first time, or again after a mismatch)."""
+
+    def name(self) -> str:
+        return "action_ask_order_number"
+
+    async def handle(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        dispatcher.utter_message(
+            text="What's your order number? It's in your confirmation email and looks like #1042."
+        )
+        return []
+
+
+class ActionAskProof(WismoAction):
+    def name(self) -> str:
+        return "action_ask_proof"
+
+    async def handle(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        dispatcher.utter_message(
+            text="Thanks! To keep your order private, what's the email address or the postal "
+            "code on the order?"
+        )
+        return []

@@ -28,6 +28,9 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
+os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+# No training cache: every run trains from scratch, so the training time is comparable.
+os.environ["RASA_MAX_CACHE_SIZE"] = "0"
 warnings.filterwarnings("ignore")
 
 ROOT = Path(__file__).resolve().parent.parent

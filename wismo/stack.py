@@ -77,8 +77,6 @@ def start_stack(
         **os.environ,
         **settings.to_env(),
         "WISMO_VAR_DIR": str(var),
-        "WISMO_ACTION_PORT": str(settings.action_port),
-        "WISMO_TRACKER_DB": str(var / "tracker.db"),
         "TF_CPP_MIN_LOG_LEVEL": "3",
         "PYTHONWARNINGS": "ignore",
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
@@ -100,7 +98,7 @@ def start_stack(
             [sys.executable, "-m", "rasa", "run", "--enable-api", "--cors", "*",
              "--port", str(settings.rasa_port), "--model", str(model),
              "--credentials", str(project / "credentials.yml"),
-             "--endpoints", str(project / "endpoints.yml")],
+             "--endpoints", str(write_endpoints(var, settings.action_port))],
             project, env, log_dir / "rasa.log",
         ))
         _wait_until_up(stack, start_timeout)
@@ -108,6 +106,22 @@ def start_stack(
         stack.stop()
         raise
     return stack
+
+
+def write_endpoints(var: Path, action_port: int) -> Path:
+    """endpoints.yml for this run: our action server, conversations in var/tracker.db."""
+    path = var / "endpoints.yml"
+    path.write_text(
+        "action_endpoint:\n"
+        f'  url: "http://127.0.0.1:{action_port}/webhook"\n'
+        "tracker_store:\n"
+        "  type: SQL\n"
+        '  dialect: "sqlite"\n'
+        f'  db: "{var / "tracker.db"}"\n'
+        "lock_store:\n"
+        "  type: in_memory\n"
+    )
+    return path
 
 
 def _spawn(cmd: list[str], cwd: Path, env: dict[str, str], log_file: Path) -> subprocess.Popen:

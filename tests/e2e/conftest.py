@@ -14,19 +14,13 @@ import pytest
 
 from wismo.chat import send
 from wismo.config import Settings
-from wismo.stack import PROJECT, Stack, start_stack
-from wismo.training import ensure_model
+from wismo.stack import Stack, start_stack
 
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def model() -> Path:
-    return ensure_model(PROJECT, progress=print)
 
 
 @pytest.fixture(scope="session")

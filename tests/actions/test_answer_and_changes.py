@@ -1,0 +1,114 @@
+import sqlite3
+
+import requests
+
+from actions.answer import ActionAnswerOrder
+from actions.changes import ActionHandleAffirm, ActionHandleDeny
+from actions.support import ActionClarify, ActionHandoff, ActionReturnPolicy
+from tests.actions.conftest import make_tracker, run, slots_of
+
+VERIFIED_1001 = {"verified_order": "1001", "verified_email": "ava.thompson@example.com"}
+
+
+def answer(topic: str, **slots):
+    return run(ActionAnswerOrder(), make_tracker(slots={**slots, "topic": topic}))
+
+
+def test_status_answer_names_carrier_destination_and_lists_other_orders_once(env):
+    texts, _, _ = answer("order_status", **VERIFIED_1001)
+    assert "Your order #1001" in texts[0] and "UPS" in texts[0] and "Denver" in texts[0]
+    assert "#1031" in texts[1] and "#1043" in texts[1]
+
+
+def test_tracking_link_gives_number_and_link(env):
+    texts, _, _ = answer("tracking_link", **VERIFIED_1001)
+    assert "tracking number 1Z" in texts[0]
+    assert "https://www.ups.com/track?tracknum=1Z" in texts[0]
+
+
+def test_missing_parcel_opens_one_case_with_the_order(env):
+    slots = {"verified_order": "1014", "verified_email": "mia.anderson@example.com"}
+    texts, _, events = answer("package_missing", **slots)
+    case_id = slots_of(events)["handoff_case"]
+    assert case_id in texts[-1]
+    with sqlite3.connect(env.settings.var_dir / "wismo.db") as db:
+        rows = db.execute("SELECT id, reason, order_number FROM handoff_cases").fetchall()
+    assert rows == [(case_id, "package_missing", "1014")]
+
+
+def test_cancel_after_shipping_is_refused_and_offers_a_person(env):
+    texts, buttons, events = answer("cancel_order", **VERIFIED_1001)
+    assert "#1001" in texts[0]
+    assert buttons == [{"title": "Talk to a person", "payload": "/human_handoff"}]
+    assert slots_of(events)["pending_action"] == "handoff"
+
+
+def test_cancel_before_shipping_asks_then_cancels_in_the_store(env, sandbox):
+    slots = {"verified_order": "1065", "verified_email": "ruby.scott@example.com"}
+    texts, buttons, events = answer("cancel_order", **slots)
+    assert [b["payload"] for b in buttons] == ["/affirm", "/deny"]
+    assert slots_of(events)["pending_action"] == "cancel"
+    texts, _, _ = run(ActionHandleAffirm(), make_tracker(
+        slots={**slots, "pending_action": "cancel"}, intent="affirm", text="yes"))
+    assert "cancelled" in texts[0]
+    assert _store_order(sandbox, "1065")["cancelled_at"] is not None
+
+
+def test_no_to_a_cancel_changes_nothing(env, sandbox):
+    slots = {"verified_order": "1002", "verified_email": "marcus.chen@example.com",
+             "pending_action": "cancel"}
+    texts, _, _ = run(ActionHandleDeny(), make_tracker(slots=slots, intent="deny", text="no"))
+    assert texts == ["No problem, your order stays as it is."]
+    assert _store_order(sandbox, "1002")["cancelled_at"] is None
+
+
+def test_locked_lookup_offers_a_person(env):
+    texts, buttons, _ = answer("order_status", lookup_locked=True)
+    assert "can't look up orders in this chat" in texts[0]
+    assert buttons[0]["payload"] == "/human_handoff"
+
+
+def test_carrier_down_still_answers_from_the_store_with_a_note(env):
+    texts, _, _ = answer("order_status", verified_order="1040",
+                         verified_email="owen.lewis@example.com")
+    assert "#1040" in texts[0]
+    assert "couldn't reach the carrier" in texts[-1]
+
+
+def test_clarify_offers_the_likeliest_intents(env):
+    ranking = [{"name": "nlu_fallback", "confidence": 0.4},
+               {"name": "delivery_eta", "confidence": 0.25},
+               {"name": "tracking_link", "confidence": 0.2}]
+    texts, buttons, _ = run(ActionClarify(), make_tracker(intent="nlu_fallback", text="hmm when",
+                                                          ranking=ranking))
+    assert "not sure I understood" in texts[0]
+    assert [b["payload"] for b in buttons] == ["/delivery_eta", "/tracking_link", "/order_status"]
+
+
+def test_two_misunderstandings_in_a_row_offer_a_person(env):
+    earlier = [{"event": "user", "text": "blah",
+                "parse_data": {"intent": {"name": "nlu_fallback"}}}]
+    texts, buttons, _ = run(ActionClarify(), make_tracker(intent="nlu_fallback", text="blorp",
+                                                          events=earlier))
+    assert "pass you to a person" in texts[0]
+    assert buttons[0]["payload"] == "/human_handoff"
+
+
+def test_handoff_records_the_reason(env):
+    texts, _, events = run(ActionHandoff(), make_tracker(intent="human_handoff",
+                                                         text="agent please"))
+    assert slots_of(events)["handoff_case"] in texts[0]
+    assert "support team" in texts[0]
+
+
+def test_return_policy_is_the_configured_text(env, monkeypatch):
+    texts, _, _ = run(ActionReturnPolicy(), make_tracker(intent="return_refund"))
+    assert texts[0] == env.settings.return_policy
+    assert "person" in texts[1]
+
+
+def _store_order(sandbox, number: str) -> dict:
+    response = requests.get(f"{sandbox.url}/admin/api/2024-10/orders.json",
+                            params={"name": f"#{number}", "status": "any"},
+                            headers={"X-Shopify-Access-Token": sandbox.shopify_token}, timeout=5)
+    return response.json()["orders"][0]

@@ -1,0 +1,108 @@
+from actions.lookup import ValidateOrderLookupForm
+from tests.actions.conftest import form_turn, make_tracker, run, slots_of
+
+FORM = ValidateOrderLookupForm()
+
+
+def test_order_number_then_matching_email_verifies(env):
+    asked = make_tracker(slots={"requested_slot": "proof", "order_number": "1001"},
+                         text="ava.thompson@example.com", active_loop="order_lookup_form")
+    texts, _, events = run(FORM, form_turn(asked, proof="ava.thompson@example.com"))
+    slots = slots_of(events)
+    assert slots["verified_order"] == "1001"
+    assert slots["verified_email"] == "ava.thompson@example.com"
+    assert slots["requested_slot"] is None  # the form ends: nothing left to ask
+    assert texts == []
+
+
+def test_postal_code_with_zip4_verifies(env):
+    asked = make_tracker(slots={"requested_slot": "proof", "order_number": "1001"},
+                         text="80202-1234", active_loop="order_lookup_form")
+    _, _, events = run(FORM, form_turn(asked, proof="80202-1234"))
+    assert slots_of(events)["verified_order"] == "1001"
+
+
+def test_mismatch_is_neutral_and_counts(env):
+    asked = make_tracker(slots={"requested_slot": "proof", "order_number": "1001",
+                                "verification_failures": 1},
+                         text="nobody@example.com", active_loop="order_lookup_form")
+    texts, _, events = run(FORM, form_turn(asked, proof="nobody@example.com"))
+    slots = slots_of(events)
+    assert texts == ["Sorry, I couldn't find an order matching those details. Please check the "
+                     "order number and the email or postal code from your confirmation email, "
+                     "and try again."]
+    assert slots["verification_failures"] == 2
+    assert slots["order_number"] is None and slots["proof"] is None
+    assert "verified_order" not in slots
+
+
+def test_unknown_order_reads_exactly_like_a_wrong_email(env):
+    asked = make_tracker(slots={"requested_slot": "proof", "order_number": "9999"},
+                         text="ava.thompson@example.com", active_loop="order_lookup_form")
+    texts, _, _ = run(FORM, form_turn(asked, proof="ava.thompson@example.com"))
+    assert texts[0].startswith("Sorry, I couldn't find an order matching those details.")
+
+
+def test_fifth_failure_locks_the_lookup(env):
+    asked = make_tracker(slots={"requested_slot": "proof", "order_number": "1001",
+                                "verification_failures": 4},
+                         text="nobody@example.com", active_loop="order_lookup_form")
+    _, _, events = run(FORM, form_turn(asked, proof="nobody@example.com"))
+    slots = slots_of(events)
+    assert slots["lookup_locked"] is True
+    assert slots["requested_slot"] is None
+
+
+def test_a_number_tagged_as_both_order_and_postal_code_is_the_order_number(env):
+    asked = make_tracker(slots={"requested_slot": "order_number"}, text="1001",
+                         active_loop="order_lookup_form")
+    texts, _, events = run(FORM, form_turn(asked, order_number="1001", proof="1001"))
+    slots = slots_of(events)
+    assert slots["order_number"] == "1001"
+    assert slots["proof"] is None  # so the form asks for it next
+    assert texts == []
+
+
+def test_another_order_of_the_verified_customer_needs_no_new_proof(env):
+    verified = {"verified_order": "1001", "verified_email": "ava.thompson@example.com",
+                "proof": "80202"}
+    asked = make_tracker(slots=verified, text="what about 1031", intent="order_status",
+                         active_loop="order_lookup_form")
+    _, _, events = run(FORM, form_turn(asked, order_number="1031"))
+    assert slots_of(events)["verified_order"] == "1031"
+
+
+def test_someone_elses_order_asks_for_its_own_proof_without_counting_a_failure(env):
+    verified = {"verified_order": "1001", "verified_email": "ava.thompson@example.com",
+                "proof": "80202"}
+    asked = make_tracker(slots=verified, text="and 1010?", active_loop="order_lookup_form")
+    texts, _, events = run(FORM, form_turn(asked, order_number="1010"))
+    slots = slots_of(events)
+    assert slots["proof"] is None  # so the form asks for this order's proof
+    assert "verification_failures" not in slots and texts == []
+
+
+def test_free_text_without_a_number_is_asked_again_kindly(env):
+    asked = make_tracker(slots={"requested_slot": "order_number"}, text="i dont have it",
+                         active_loop="order_lookup_form")
+    texts, _, events = run(FORM, form_turn(asked, order_number="i dont have it"))
+    assert "couldn't spot an order number" in texts[0]
+    assert slots_of(events)["order_number"] is None
+
+
+def test_a_tracking_number_instead_of_the_order_number_is_explained(env):
+    asked = make_tracker(slots={"requested_slot": "order_number"}, text="1Z999AA10123456784",
+                         active_loop="order_lookup_form")
+    texts, _, _ = run(FORM, form_turn(asked, order_number="1Z999AA10123456784"))
+    assert "looks like a tracking number" in texts[0]
+
+
+def test_store_down_ends_the_form_without_a_failure(env, sandbox):
+    sandbox.arm_rate_limit(10)  # every call answers 429; retries are off in these tests
+    asked = make_tracker(slots={"requested_slot": "proof", "order_number": "1001"},
+                         text="80202", active_loop="order_lookup_form")
+    _, _, events = run(FORM, form_turn(asked, proof="80202"))
+    slots = slots_of(events)
+    sandbox.arm_rate_limit(0)
+    assert slots["lookup_unavailable"] is True
+    assert "verification_failures" not in slots
