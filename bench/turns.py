@@ -17,6 +17,7 @@ Per level it prints per-turn latency (client side, request to response) p50/p95/
 per second (completed turns / wall time), the CPU time each server used per turn and the
 memory (VmRSS, VmHWM) of the Rasa and action servers and their children. Then a comparison:
 throughput ours/default at 16 conversations (goal ≥ 2×) and our p95 at 4 (goal < 150 ms).
+Each stack's logs and tracker DB stay in var/bench/stack-<config>-*/.
 """
 
 from __future__ import annotations
@@ -176,6 +177,18 @@ def run_level(rasa_url: str, concurrency: int, conversations: int | None,
     return result
 
 
+def parse_latency(rasa_url: str, rounds: int = 5) -> float:
+    """Median time (ms) of NLU alone on the customer's messages, via /model/parse."""
+    times: list[float] = []
+    for _ in range(rounds):
+        for message in script(*ORDERS[0]):
+            started = time.perf_counter()
+            _session().post(f"{rasa_url}/model/parse", json={"text": message},
+                            timeout=REQUEST_TIMEOUT).raise_for_status()
+            times.append(time.perf_counter() - started)
+    return sorted(times)[len(times) // 2] * 1000
+
+
 # --- processes ---------------------------------------------------------------------------------
 
 def _status(pid: int) -> dict[str, int]:
@@ -244,10 +257,15 @@ def _training_times() -> dict[str, dict[str, object]]:
     return json.loads(TRAINING_TIMES.read_text()) if TRAINING_TIMES.exists() else {}
 
 
-def train(config: str, retrain: bool, scratch: Path) -> tuple[Path, str]:
+def train(config: str, retrain: bool, scratch: Path, given: Path | None = None) -> tuple[Path, str]:
     """The model for this config and how long training it took (measured here)."""
     models = scratch / "models" if retrain else ROOT / "models"
     target = model_path(ROOT, models, config)
+    if given is not None:  # --model: a model trained earlier, maybe on older data
+        known = _training_times().get(given.name)
+        stale = "" if given.name == target.name else ", trained on an earlier state of the data"
+        took = f"{known['seconds']:.0f} s" if known else "unknown"
+        return given, f"{took} (given model{stale})"
     if target.exists():
         known = _training_times().get(target.name)
         if known:
@@ -345,9 +363,11 @@ def compare(results: dict[str, list[LevelResult]]) -> str:
 def bench_config(config: str, args: argparse.Namespace, scratch: Path) -> list[LevelResult]:
     """Train (if needed), start the stack, warm up and measure every level."""
     print(f"\n== {config}", flush=True)
-    model, training = train(config, args.retrain, scratch)
+    model, training = train(config, args.retrain, scratch, args.model.get(config))
     print(f"  model {model.name}, training {training}", flush=True)
-    var = Path(tempfile.mkdtemp(prefix="var-", dir=scratch))
+    runs = ROOT / "var" / "bench"
+    runs.mkdir(parents=True, exist_ok=True)
+    var = Path(tempfile.mkdtemp(prefix=f"stack-{Path(config).stem}-", dir=runs))
     started = time.monotonic()
     levels: list[LevelResult] = []
     with running_stack(model, var) as stack:
@@ -357,6 +377,8 @@ def bench_config(config: str, args: argparse.Namespace, scratch: Path) -> list[L
         warm = run_level(stack.rasa_url, 2, args.warmup, args.seconds)
         if warm.errors:
             print(f"  warm-up errors: {warm.errors[:MAX_ERRORS_SHOWN]}", flush=True)
+        print(f"  NLU alone (/model/parse, one at a time): p50 "
+              f"{parse_latency(stack.rasa_url):.0f} ms", flush=True)
         for concurrency in args.concurrency:
             load = Path("/proc/loadavg").read_text().split()[0]
             cpu_before = {name: cpu_seconds(process_tree(pid)) for name, pid in pids.items()}
@@ -392,7 +414,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--retrain", action="store_true",
                         help="train every config again, into a temporary models dir")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--model", action="append", default=[], metavar="CONFIG=PATH",
+                        help="benchmark this trained model for CONFIG instead of the one for "
+                             "the current data (e.g. while others edit the data)")
     args = parser.parse_args(argv)
+    try:
+        args.model = {config: Path(path).resolve() for config, path in
+                      (item.split("=", 1) for item in args.model)}
+    except ValueError:
+        parser.error("--model takes CONFIG=PATH")
+    if missing := [p for p in args.model.values() if not p.exists()]:
+        parser.error(f"no such model: {missing[0]}")
     if any(c < 1 or c > 64 for c in args.concurrency):
         parser.error("--concurrency must be between 1 and 64")
 

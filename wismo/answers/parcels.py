@@ -77,9 +77,14 @@ def _arrival(shipment: Shipment, order: Order, today: date, *, revised: bool = F
     else:
         text = f"It should arrive {when}."
     if out.trending_late:
-        text += (f" That's a little later than the {eta.format_day(out.promised, today)} "
-                 "we promised — sorry about that.")
+        text += " " + later_than_promised(out, today)
     return text
+
+
+def later_than_promised(out: eta.Outlook, today: date) -> str:
+    """The apology when the expected date has slipped past the promise."""
+    return (f"We'd promised it for {eta.format_day(out.promised, today)}, so it's running a "
+            "little late — sorry about that.")
 
 
 def _pending(s: Shipment, order: Order, today: date, subject: str) -> str:

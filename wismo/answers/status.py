@@ -6,7 +6,7 @@ from datetime import date
 
 from wismo import eta
 from wismo.answers import words
-from wismo.answers.parcels import describe, describe_unshipped
+from wismo.answers.parcels import describe, describe_unshipped, later_than_promised
 from wismo.domain import ExceptionReason, LineItem, Order, Shipment, Status
 
 KEEP_POSTED = "I'll message you if anything changes."
@@ -98,8 +98,7 @@ def _eta_line(s: Shipment, order: Order, today: date, subject: str) -> str:
         line += f" — that's {words.carrier_name(s.carrier)}'s latest estimate"
     line += "."
     if out.trending_late:
-        line += (f" That's a little later than the {eta.format_day(out.promised, today)} "
-                 "we promised — sorry about that.")
+        line += " " + later_than_promised(out, today)
     return line
 
 
