@@ -28,3 +28,9 @@ def test_real_store_settings_round_trip_to_a_child_process():
     assert not settings.uses_sandbox
     assert settings.return_policy == "60 days, free returns."
     assert Settings.from_env(settings.to_env()).shopify_access_token == "shpat_x"
+
+
+def test_every_setting_reaches_a_child_process():
+    settings = Settings(http_timeout=2.0, http_retries=1, max_verification_attempts=3,
+                        timezone="America/Denver", support_hours="24/7")
+    assert Settings.from_env(settings.to_env()) == settings

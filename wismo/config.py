@@ -86,14 +86,23 @@ class Settings:
         )
 
     def to_env(self) -> dict[str, str]:
-        """The variables a child process (the action server) needs to rebuild these settings."""
+        """Every variable, so a child process (the action server) gets exactly these settings."""
         pairs = {
             "SHOPIFY_STORE_URL": self.shopify_store_url,
             "SHOPIFY_ACCESS_TOKEN": self.shopify_access_token,
             "SHOPIFY_API_VERSION": self.shopify_api_version,
             "EASYPOST_API_KEY": self.easypost_api_key,
             "EASYPOST_BASE_URL": self.easypost_base_url,
+            "WISMO_HTTP_TIMEOUT": str(self.http_timeout),
+            "WISMO_HTTP_RETRIES": str(self.http_retries),
+            "WISMO_RETURN_POLICY": self.return_policy,
+            "WISMO_SUPPORT_HOURS": self.support_hours,
+            "WISMO_MAX_VERIFICATION_ATTEMPTS": str(self.max_verification_attempts),
             "WISMO_VAR_DIR": str(self.var_dir),
+            "WISMO_RASA_PORT": str(self.rasa_port),
+            "WISMO_ACTION_PORT": str(self.action_port),
+            "WISMO_SANDBOX_PORT": str(self.sandbox_port),
+            "WISMO_TIMEZONE": self.timezone,
         }
         return {k: v for k, v in pairs.items() if v}
 

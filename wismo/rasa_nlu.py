@@ -15,7 +15,12 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.classifiers.logistic_regression_classifier import (
     LogisticRegressionClassifier as RasaLogisticRegressionClassifier,
 )
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import (
+    FEATURE_TYPE_SENTENCE,
+    INTENT,
+    INTENT_RANKING_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
 
 NO_INTENT: dict[str, Any] = {"name": None, "confidence": 0.0}
@@ -28,17 +33,22 @@ class LogisticRegressionClassifier(RasaLogisticRegressionClassifier):
     """Rasa's logistic regression intent classifier, safe on featureless messages."""
 
     def process(self, messages: list[Message]) -> list[Message]:
-        usable = [m for m in messages if _has_features(m)]
-        if usable:
-            super().process(usable)
+        usable = []
         for message in messages:
-            if not _has_features(message):
+            if _has_features(message):
+                usable.append(message)
+            else:
                 message.set(INTENT, dict(NO_INTENT), add_to_output=True)
                 message.set(INTENT_RANKING_KEY, [], add_to_output=True)
+        if usable:
+            super().process(usable)
         return messages
 
 
 def _has_features(message: Message) -> bool:
-    sparse = message.get_sparse_features(attribute=TEXT)[1]
-    dense = message.get_dense_features(attribute=TEXT)[1]
-    return (sparse is not None and sparse.features.nnz > 0) or dense is not None
+    """Any non-empty sentence-level feature of the text (cheap: no feature combining)."""
+    return any(
+        f.attribute == TEXT and f.type == FEATURE_TYPE_SENTENCE
+        and (not f.is_sparse() or f.features.nnz > 0)
+        for f in message.features
+    )

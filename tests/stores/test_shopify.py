@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.stores.conftest import FakeShopify, Reply
+from tests.fake_provider import FakeProvider, Reply
 from wismo.domain import Address, LineItem, Status
 from wismo.errors import ConfigError, ProviderRejected, ProviderResponseError, ProviderUnavailable
 from wismo.stores import StoreClient
@@ -59,7 +59,7 @@ def make_fulfillment_orders(reason: str = "inventory_out_of_stock",
     return body
 
 
-def make_client(server: FakeShopify, waits: list[float] | None = None,
+def make_client(server: FakeProvider, waits: list[float] | None = None,
                 **options: Any) -> ShopifyClient:
     sleep = (waits if waits is not None else []).append
     return ShopifyClient(server.url, TOKEN, sleep=sleep, **({"retries": 2} | options))

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -18,14 +17,11 @@ from wismo.tracking.normalize import (
 )
 
 S, R = Status, ExceptionReason
-VOCABULARIES = Path(__file__).parents[3] / "shared/data/providers/status_vocabularies.json"
 
 
 @pytest.fixture(scope="module")
-def vocab() -> dict[str, Any]:
-    if not VOCABULARIES.is_file():
-        pytest.skip(f"{VOCABULARIES} is absent: clone the shared/ folder beside the repository")
-    return json.loads(VOCABULARIES.read_text(encoding="utf-8"))
+def vocab(shared_payload: Callable[[str], Any]) -> dict[str, Any]:
+    return shared_payload("status_vocabularies.json")
 
 
 def assert_consistent(result: tuple[Status, ExceptionReason | None]) -> None:

@@ -16,6 +16,7 @@ from wismo.sandbox.carriers import CARRIERS, tracking_number, tracking_url
 from wismo.sandbox.catalog import COUNTRY_MONEY, CUSTOMERS, PRODUCTS, Customer
 from wismo.sandbox.scenarios import SCENARIOS, Parcel, Scenario
 from wismo.sandbox.tracking import build_tracker
+from wismo.timestamps import parse_timestamp
 
 SEED = 1042
 NOW_HOUR = 15  # the sandbox's notional "now" is 15:00 UTC on `today`
@@ -219,10 +220,8 @@ def _fulfillment(
     if p.fault:
         seed.faults[code] = p.fault
     url = tracking_url(p.carrier, code)
-    created = datetime.strptime(tracker["created_at"], "%Y-%m-%dT%H:%M:%SZ").replace(
-        tzinfo=timezone.utc)
-    updated = datetime.strptime(tracker["updated_at"], "%Y-%m-%dT%H:%M:%SZ").replace(
-        tzinfo=timezone.utc)
+    created = parse_timestamp(tracker["created_at"])
+    updated = parse_timestamp(tracker["updated_at"])
     return {
         "id": ids("ful"), "order_id": order_id, "name": f"#{s.number}.{index + 1}",
         "status": "success", "service": "manual", "location_id": 71234567890,

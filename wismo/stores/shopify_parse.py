@@ -8,11 +8,12 @@ never KeyError or TypeError, so callers handle one kind of failure.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Any
 
 from wismo.domain import Address, LineItem, Order, Shipment
 from wismo.errors import ProviderResponseError
+from wismo.timestamps import parse_timestamp
 from wismo.tracking.normalize import from_shopify_shipment_status
 
 PROVIDER = "shopify"
@@ -266,10 +267,9 @@ def _datetime(m: dict[str, Any], key: str) -> datetime | None:
     if not text:
         return None
     try:
-        parsed = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        return parse_timestamp(text)
     except ValueError as exc:
         raise _bad(f"{key} is not an ISO 8601 timestamp") from exc
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 __all__ = ["parse_hold_reason", "parse_order"]

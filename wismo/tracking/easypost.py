@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time as _time
 from collections.abc import Callable, Mapping
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time
 from typing import Any
 
 import requests
@@ -18,6 +18,7 @@ import requests
 from wismo.domain import Tracking, TrackingEvent
 from wismo.errors import ConfigError, ProviderResponseError
 from wismo.http import JsonHttpClient
+from wismo.timestamps import parse_timestamp
 from wismo.tracking.normalize import from_easypost
 
 PROVIDER = "easypost"
@@ -210,14 +211,12 @@ def _title(text: str | None) -> str | None:
 
 
 def _datetime(text: str | None, field: str) -> datetime | None:
-    """ISO 8601 ("...Z" included, which Python 3.10 does not read) as an aware datetime."""
     if not text:
         return None
     try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        return parse_timestamp(text)
     except ValueError as exc:
         raise _bad(f"{field} is not a datetime: {text[:40]!r}") from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _dict(value: Any, field: str) -> dict[str, Any]:
