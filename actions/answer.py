@@ -48,6 +48,8 @@ class ActionAnswerOrder(WismoAction):
         if failed_this_turn(tracker):
             return []  # the mismatch was already explained
         number = tracker.get_slot("verified_order")
+        if number is None and tracker.get_slot("verified_email"):
+            return await self._ask_which(dispatcher, svc, tracker.get_slot("verified_email"))
         live = await off_loop(svc.orders.live, number) if number else None
         if live is None:
             dispatcher.utter_message(text="Sorry, I can't find that order any more.")
@@ -120,6 +122,21 @@ class ActionAnswerOrder(WismoAction):
             return [SlotSet("handoff_case", case.id)]
         return [SlotSet("pending_action", "change_address"), SlotSet("new_address", None),
                 FollowupAction("address_form")]
+
+    async def _ask_which(
+        self, dispatcher: CollectingDispatcher, svc: Services, email: str
+    ) -> list[dict[str, Any]]:
+        """Verified by email and postal code: list the orders and let the customer pick."""
+        orders = (await off_loop(svc.orders.orders_for_email, email))[:5]
+        today = svc.today()
+        lines = "\n".join(answers.order_summary_line(o, today) for o in orders)
+        dispatcher.utter_message(
+            text=f"I found {len(orders)} recent orders for you:\n{lines}\nWhich one shall I "
+            "look at?",
+            buttons=[{"title": f"#{o.number}",
+                      "payload": f'/inform{{"order_number": "{o.number}"}}'} for o in orders],
+        )
+        return []
 
     async def _other_orders(self, svc: Services, order: Order) -> list[Order]:
         if not order.email:

@@ -121,17 +121,3 @@ class ActionHandleDeny(WismoAction):
         }.get(pending or "", "OK. Is there anything else I can help with?")
         dispatcher.utter_message(text=text)
         return [SlotSet("pending_action", None), SlotSet("new_address", None)]
-
-
-class ActionAskNewAddress(WismoAction):
-    def name(self) -> str:
-        return "action_ask_new_address"
-
-    async def handle(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        dispatcher.utter_message(
-            text="What's the new delivery address? Please send it in one message: street, "
-            "city, state or province, and postal code."
-        )
-        return []

@@ -82,7 +82,11 @@ class ValidateOrderLookupForm(FormValidationAction):
         number = tracker.get_slot("order_number")
         if verified and (number is None or find_order_number(number) == verified):
             return []
-        return domain_slots
+        if number is None and tracker.get_slot("verified_email"):
+            return []  # verified by email and postal code: the answer asks which order
+        if number is None and tracker.get_slot("lookup_email"):
+            return ["postal_check"]
+        return [slot for slot in domain_slots if slot != "postal_check"]
 
     async def get_validation_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
@@ -135,10 +139,42 @@ class ValidateOrderLookupForm(FormValidationAction):
             return {"proof": None}
         return {"proof": text}
 
+    async def validate_postal_check(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> dict[str, Any]:
+        """Email + postal code: the customer's orders, without an order number."""
+        postal = find_postal_code(str(value or ""))
+        if postal is None:
+            dispatcher.utter_message(text="I need the postal code, for example 80202.")
+            return {"postal_check": None}
+        email = tracker.get_slot("lookup_email")
+        svc = services()
+        try:
+            orders = await off_loop(svc.orders.orders_for_email, email)
+        except ProviderError as exc:
+            log.error("order lookup by email failed conversation=%s provider=%s status=%s",
+                      tracker.sender_id, exc.provider, exc.status)
+            return {"lookup_unavailable": True}
+        mine = [o for o in orders if proof_matches(o, postal)]
+        if not mine:
+            return {**self._failed(dispatcher, tracker), "lookup_email": None,
+                    "postal_check": None}
+        log.info("customer verified by email conversation=%s orders=%d",
+                 tracker.sender_id, len(mine))
+        found = {"postal_check": postal, "verified_email": email, "proof": email}
+        if len(mine) == 1:
+            number = mine[0].number
+            return {**found, "order_number": number, "verified_order": number}
+        return {**found, "order_number": None}
+
     def _no_order_number(
         self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker
     ) -> dict[str, Any]:
         intent = latest_intent(tracker)
+        email = find_email(text) or find_email(str(tracker.slots_to_validate().get("proof") or ""))
+        if email:
+            return {"order_number": None, "lookup_email": email}  # the form asks the postal code
         if find_tracking_number(text):
             dispatcher.utter_message(
                 text="That looks like a tracking number. I need the order number from "
@@ -149,7 +185,8 @@ class ValidateOrderLookupForm(FormValidationAction):
         else:
             dispatcher.utter_message(
                 text="I couldn't spot an order number there. It's in your confirmation "
-                "email and looks like #1042."
+                "email and looks like #1042. If you don't have it, just tell me the email "
+                "address you ordered with."
             )
         topic = {"topic": intent} if intent in TOPIC_INTENTS else {}
         return {"order_number": previous_value(tracker, "order_number"), **topic}
@@ -177,6 +214,11 @@ class ValidateOrderLookupForm(FormValidationAction):
             }
         if not proof_is_new:
             return {"proof": None}  # proof given for another order: ask for this one's
+        return self._failed(dispatcher, tracker)
+
+    def _failed(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+        """A failed ownership check: neutral words, counted, locked after too many."""
+        svc = services()
         failures = int(tracker.get_slot("verification_failures") or 0) + 1
         log.info("verification failed conversation=%s attempt=%d", tracker.sender_id, failures)
         if failures >= svc.settings.max_verification_attempts:
@@ -213,32 +255,3 @@ def failed_this_turn(tracker: Tracker) -> bool:
 
 def _digits(text: str) -> str:
     return "".join(ch for ch in text if ch.isdigit())
-
-
-class ActionAskOrderNumber(WismoAction):
-    """The form's question for the order number (first time, or again after a mismatch)."""
-
-    def name(self) -> str:
-        return "action_ask_order_number"
-
-    async def handle(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        dispatcher.utter_message(
-            text="What's your order number? It's in your confirmation email and looks like #1042."
-        )
-        return []
-
-
-class ActionAskProof(WismoAction):
-    def name(self) -> str:
-        return "action_ask_proof"
-
-    async def handle(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        dispatcher.utter_message(
-            text="Thanks! To keep your order private, what's the email address or the postal "
-            "code on the order?"
-        )
-        return []

@@ -30,8 +30,8 @@ class Settings:
     shopify_api_version: str = "2024-10"
     easypost_api_key: str | None = None
     easypost_base_url: str = "https://api.easypost.com"
-    http_timeout: float = 5.0
-    http_retries: int = 2
+    http_timeout: float = 3.0
+    http_retries: int = 1
     return_policy: str = DEFAULT_RETURN_POLICY
     support_hours: str = "Monday to Friday, 9am–5pm"
     max_verification_attempts: int = 5

@@ -15,7 +15,7 @@ from wismo.sandbox import start_sandbox
 
 DOMAIN: dict[str, Any] = {
     "forms": {
-        "order_lookup_form": {"required_slots": ["order_number", "proof"]},
+        "order_lookup_form": {"required_slots": ["order_number", "proof", "postal_check"]},
         "address_form": {"required_slots": ["new_address"]},
     }
 }

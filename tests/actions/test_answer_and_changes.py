@@ -112,3 +112,10 @@ def _store_order(sandbox, number: str) -> dict:
                             params={"name": f"#{number}", "status": "any"},
                             headers={"X-Shopify-Access-Token": sandbox.shopify_token}, timeout=5)
     return response.json()["orders"][0]
+
+
+def test_a_customer_verified_by_email_is_asked_which_order(env):
+    texts, buttons, _ = answer("order_status", verified_email="priya.patel@example.com")
+    assert "I found 4 recent orders" in texts[0]
+    assert {b["title"] for b in buttons} == {"#1003", "#1029", "#1044", "#1050"}
+    assert '/inform{"order_number": "1029"}' in [b["payload"] for b in buttons]

@@ -98,11 +98,44 @@ def test_a_tracking_number_instead_of_the_order_number_is_explained(env):
 
 
 def test_store_down_ends_the_form_without_a_failure(env, sandbox):
-    sandbox.arm_rate_limit(10)  # every call answers 429; retries are off in these tests
+    sandbox.arm_rate_limit(1)  # the lookup's one call answers 429; retries are off here
     asked = make_tracker(slots={"requested_slot": "proof", "order_number": "1001"},
                          text="80202", active_loop="order_lookup_form")
     _, _, events = run(FORM, form_turn(asked, proof="80202"))
     slots = slots_of(events)
-    sandbox.arm_rate_limit(0)
     assert slots["lookup_unavailable"] is True
     assert "verification_failures" not in slots
+
+
+def test_an_email_instead_of_the_order_number_asks_for_the_postal_code(env):
+    asked = make_tracker(slots={"requested_slot": "order_number"},
+                         text="i dont know it, my email is priya.patel@example.com",
+                         active_loop="order_lookup_form")
+    texts, _, events = run(FORM, form_turn(asked, order_number=asked.latest_message["text"],
+                                           proof="priya.patel@example.com"))
+    slots = slots_of(events)
+    assert slots["lookup_email"] == "priya.patel@example.com"
+    assert slots["requested_slot"] == "postal_check"
+    assert texts == []
+
+
+def test_email_and_postal_code_verify_the_customer_and_leave_the_choice_of_order(env):
+    asked = make_tracker(slots={"requested_slot": "postal_check",
+                                "lookup_email": "priya.patel@example.com"},
+                         text="02108", active_loop="order_lookup_form")
+    _, _, events = run(FORM, form_turn(asked, postal_check="02108"))
+    slots = slots_of(events)
+    assert slots["verified_email"] == "priya.patel@example.com"
+    assert slots["order_number"] is None and "verified_order" not in slots
+    assert slots["requested_slot"] is None
+
+
+def test_email_with_a_wrong_postal_code_is_a_neutral_failure(env):
+    asked = make_tracker(slots={"requested_slot": "postal_check",
+                                "lookup_email": "priya.patel@example.com"},
+                         text="99999", active_loop="order_lookup_form")
+    texts, _, events = run(FORM, form_turn(asked, postal_check="99999"))
+    slots = slots_of(events)
+    assert texts[0].startswith("Sorry, I couldn't find an order matching those details.")
+    assert slots["verification_failures"] == 1 and slots["lookup_email"] is None
+    assert "verified_email" not in slots

@@ -153,7 +153,8 @@ def test_gibberish_gets_a_clarifying_question_with_buttons(customer):
     assert len(buttons) >= 2
 
 
-@pytest.mark.parametrize("message", ["", " ", "📦❓", "x" * 10_000])
+@pytest.mark.parametrize("message", ["", " ", "📦❓", "x" * 10_000],
+                         ids=["empty", "space", "emoji", "10kB"])
 def test_odd_messages_get_a_polite_reply(customer, message):
     replies_text = customer(message)
     assert replies_text.strip()
@@ -184,3 +185,27 @@ def _sandbox_order(stack, number: str) -> dict:
         timeout=5,
     )
     return response.json()["orders"][0]
+
+
+def test_a_carrier_timeout_answers_within_seconds_from_the_store(customer):
+    import time
+
+    customer("where is order 1042")
+    started = time.monotonic()
+    reply = customer("daniel.nguyen@example.com")
+    assert "#1042" in reply
+    assert "couldn't reach the carrier" in reply
+    assert time.monotonic() - started < 15  # the customer is not left waiting
+
+
+def test_no_order_number_finds_the_orders_by_email_and_postal_code(customer):
+    customer("where is my order")
+    customer("i don't have the order number")
+    reply = customer("priya.patel@example.com")
+    assert "postal code" in reply
+    reply = customer("02108")
+    assert "I found 4 recent orders" in reply
+    buttons = [b for r in customer.replies for b in r.get("buttons") or []]
+    pick = next(b["payload"] for b in buttons if b["title"] == "#1029")
+    reply = customer(pick)
+    assert "#1029" in reply and "Parcel 1 of 2" in reply
