@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -17,6 +18,7 @@ from wismo.extract import find_email, find_order_number, find_postal_code, find_
 from wismo.identity import proof_matches
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Said before the order number is asked for, so the customer knows they were heard.
 ACKNOWLEDGEMENTS = {
@@ -149,12 +151,9 @@ class ValidateOrderLookupForm(FormValidationAction):
             dispatcher.utter_message(text="I need the postal code, for example 80202.")
             return {"postal_check": None}
         email = tracker.get_slot("lookup_email")
-        svc = services()
         try:
-            orders = await off_loop(svc.orders.orders_for_email, email)
-        except ProviderError as exc:
-            log.error("order lookup by email failed conversation=%s provider=%s status=%s",
-                      tracker.sender_id, exc.provider, exc.status)
+            orders = await _store_call(tracker, services().orders.orders_for_email, email)
+        except ProviderError:
             return {"lookup_unavailable": True}
         mine = [o for o in orders if proof_matches(o, postal)]
         if not mine:
@@ -195,12 +194,9 @@ class ValidateOrderLookupForm(FormValidationAction):
         self, number: str, proof: str | None, proof_is_new: bool,
         dispatcher: CollectingDispatcher, tracker: Tracker,
     ) -> dict[str, Any]:
-        svc = services()
         try:
-            order = await off_loop(svc.orders.find, number)
-        except ProviderError as exc:
-            log.error("order lookup failed conversation=%s provider=%s status=%s",
-                      tracker.sender_id, exc.provider, exc.status)
+            order = await _store_call(tracker, services().orders.find, number)
+        except ProviderError:
             return {"lookup_unavailable": True}
         verified_email = tracker.get_slot("verified_email")
         same_customer = bool(
@@ -230,6 +226,16 @@ class ValidateOrderLookupForm(FormValidationAction):
             dispatcher.utter_message(text=f"I can still help with your order #{verified}.")
         # Back to the verified order (the form then ends) or to asking again.
         return {"verification_failures": failures, "order_number": verified, "proof": None}
+
+
+async def _store_call(tracker: Tracker, fn: Callable[..., T], *args: Any) -> T:
+    """A store lookup off the event loop; a failure is logged with ids, then re-raised."""
+    try:
+        return await off_loop(fn, *args)
+    except ProviderError as exc:
+        log.error("store lookup failed conversation=%s provider=%s status=%s",
+                  tracker.sender_id, exc.provider, exc.status)
+        raise
 
 
 def previous_value(tracker: Tracker, slot: str) -> Any:

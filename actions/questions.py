@@ -9,61 +9,32 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import WismoAction
 
-
-class ActionAskOrderNumber(WismoAction):
-    """The form's question for the order number (first time, or again after a mismatch)."""
-
-    def name(self) -> str:
-        return "action_ask_order_number"
-
-    async def handle(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        dispatcher.utter_message(
-            text="What's your order number? It's in your confirmation email and looks like #1042."
-        )
-        return []
+QUESTIONS = {
+    "order_number": "What's your order number? It's in your confirmation email and looks "
+    "like #1042.",
+    "proof": "Thanks! To keep your order private, what's the email address or the postal code "
+    "on the order?",
+    # Asked when the customer gave an email instead of an order number.
+    "postal_check": "No problem, I can find your orders by email. To make sure they're yours, "
+    "what's the postal code they ship to?",
+    "new_address": "What's the new delivery address? Please send it in one message: street, "
+    "city, state or province, and postal code.",
+}
 
 
-class ActionAskProof(WismoAction):
-    def name(self) -> str:
-        return "action_ask_proof"
+def _question(slot: str, text: str) -> type[WismoAction]:
+    class AskAction(WismoAction):
+        def name(self) -> str:
+            return f"action_ask_{slot}"
 
-    async def handle(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        dispatcher.utter_message(
-            text="Thanks! To keep your order private, what's the email address or the postal "
-            "code on the order?"
-        )
-        return []
+        async def handle(
+            self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+        ) -> list[dict[str, Any]]:
+            dispatcher.utter_message(text=text)
+            return []
 
-
-class ActionAskPostalCheck(WismoAction):
-    """Asked when the customer gave an email instead of an order number."""
-
-    def name(self) -> str:
-        return "action_ask_postal_check"
-
-    async def handle(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        dispatcher.utter_message(
-            text="No problem, I can find your orders by email. To make sure they're yours, "
-            "what's the postal code they ship to?"
-        )
-        return []
+    AskAction.__name__ = AskAction.__qualname__ = f"ActionAsk_{slot}"
+    return AskAction
 
 
-class ActionAskNewAddress(WismoAction):
-    def name(self) -> str:
-        return "action_ask_new_address"
-
-    async def handle(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        dispatcher.utter_message(
-            text="What's the new delivery address? Please send it in one message: street, "
-            "city, state or province, and postal code."
-        )
-        return []
+ASK_ACTIONS = [_question(slot, text) for slot, text in QUESTIONS.items()]
