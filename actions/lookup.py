@@ -11,7 +11,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
-from actions.base import TOPIC_INTENTS, WismoAction, latest_intent
+from actions.base import TOPIC_INTENTS, latest_intent
 from actions.services import off_loop, services
 from wismo.errors import ProviderError
 from wismo.extract import find_email, find_order_number, find_postal_code, find_tracking_number
@@ -36,31 +36,6 @@ MISMATCH = (
 )
 
 
-class ActionSetTopic(WismoAction):
-    """Remembers what the customer wants to know, before the lookup form runs."""
-
-    def name(self) -> str:
-        return "action_set_topic"
-
-    async def handle(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        intent = latest_intent(tracker)
-        topic = intent if intent in TOPIC_INTENTS else tracker.get_slot("topic") or "order_status"
-        events: list[dict[str, Any]] = [
-            SlotSet("topic", topic),
-            SlotSet("pending_action", None),
-            SlotSet("lookup_unavailable", False),
-        ]
-        verified = tracker.get_slot("verified_order")
-        number = tracker.get_slot("order_number")
-        needs_lookup = not verified or bool(number and find_order_number(number) != verified)
-        if needs_lookup and not tracker.get_slot("lookup_locked") and intent in ACKNOWLEDGEMENTS \
-                and tracker.active_loop_name is None:
-            dispatcher.utter_message(text=ACKNOWLEDGEMENTS[intent])
-        return events
-
-
 class ValidateOrderLookupForm(FormValidationAction):
     """Order number + email or postal code → a verified order, or a neutral refusal.
 
@@ -70,6 +45,32 @@ class ValidateOrderLookupForm(FormValidationAction):
 
     def name(self) -> str:
         return "validate_order_lookup_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        turn = self._start_of_turn(dispatcher, tracker)
+        tracker.add_slots(turn)
+        return turn + await super().run(dispatcher, tracker, domain)
+
+    def _start_of_turn(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> list[dict[str, Any]]:
+        """Remember what the customer asked about; once per message (Rasa may call us twice)."""
+        if any(e.get("event") == "slot" and e.get("name") == "topic"
+               for e in _since_latest_message(tracker)):
+            return []
+        intent = latest_intent(tracker)
+        topic = intent if intent in TOPIC_INTENTS else tracker.get_slot("topic") or "order_status"
+        verified = tracker.get_slot("verified_order")
+        number = tracker.get_slot("order_number")
+        needs_lookup = not verified or bool(number and find_order_number(number) != verified)
+        fresh_question = previous_value(tracker, "requested_slot") is None
+        if (needs_lookup and fresh_question and intent in ACKNOWLEDGEMENTS
+                and not tracker.get_slot("lookup_locked")):
+            dispatcher.utter_message(text=ACKNOWLEDGEMENTS[intent])
+        return [SlotSet("topic", topic), SlotSet("pending_action", None),
+                SlotSet("lookup_unavailable", False)]
 
     async def required_slots(
         self,
@@ -187,8 +188,7 @@ class ValidateOrderLookupForm(FormValidationAction):
                 "email and looks like #1042. If you don't have it, just tell me the email "
                 "address you ordered with."
             )
-        topic = {"topic": intent} if intent in TOPIC_INTENTS else {}
-        return {"order_number": previous_value(tracker, "order_number"), **topic}
+        return {"order_number": previous_value(tracker, "order_number")}
 
     async def _verify(
         self, number: str, proof: str | None, proof_is_new: bool,
@@ -249,14 +249,18 @@ def previous_value(tracker: Tracker, slot: str) -> Any:
     return None
 
 
+def _since_latest_message(tracker: Tracker) -> list[dict[str, Any]]:
+    """The events after the customer's latest message."""
+    for i in range(len(tracker.events) - 1, -1, -1):
+        if tracker.events[i].get("event") == "user":
+            return tracker.events[i + 1:]
+    return list(tracker.events)
+
+
 def failed_this_turn(tracker: Tracker) -> bool:
     """Whether a verification attempt failed since the customer's latest message."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            return False
-        if event.get("event") == "slot" and event.get("name") == "verification_failures":
-            return True
-    return False
+    return any(e.get("event") == "slot" and e.get("name") == "verification_failures"
+               for e in _since_latest_message(tracker))
 
 
 def _digits(text: str) -> str:

@@ -2,6 +2,8 @@ from actions.lookup import ValidateOrderLookupForm
 from tests.actions.conftest import form_turn, make_tracker, run, slots_of
 
 FORM = ValidateOrderLookupForm()
+VERIFIED = {"verified_order": "1001", "verified_email": "ava.thompson@example.com",
+            "order_number": "1001", "proof": "80202"}
 
 
 def test_order_number_then_matching_email_verifies(env):
@@ -139,3 +141,26 @@ def test_email_with_a_wrong_postal_code_is_a_neutral_failure(env):
     assert texts[0].startswith("Sorry, I couldn't find an order matching those details.")
     assert slots["verification_failures"] == 1 and slots["lookup_email"] is None
     assert "verified_email" not in slots
+
+
+def test_a_new_question_sets_the_topic_and_is_acknowledged_once(env):
+    asked = make_tracker(intent="delivery_eta", text="when will my parcel come",
+                         active_loop="order_lookup_form")
+    texts, _, events = run(FORM, asked)
+    assert texts == ["Happy to check when it will arrive."]
+    assert slots_of(events)["topic"] == "delivery_eta"
+    # Rasa validates twice when a form starts: the second call says nothing again.
+    again = make_tracker(intent="delivery_eta", text="when will my parcel come",
+                         active_loop="order_lookup_form")
+    again.events.extend(events)
+    texts, _, _ = run(FORM, again)
+    assert texts == []
+
+
+def test_a_verified_customer_gets_no_acknowledgement_just_the_answer(env):
+    asked = make_tracker(slots=VERIFIED, intent="tracking_link", text="tracking link pls",
+                         active_loop="order_lookup_form")
+    texts, _, events = run(FORM, asked)
+    assert texts == []
+    slots = slots_of(events)
+    assert slots["topic"] == "tracking_link" and slots["requested_slot"] is None
