@@ -69,8 +69,12 @@ class ValidateOrderLookupForm(FormValidationAction):
         if (needs_lookup and fresh_question and intent in ACKNOWLEDGEMENTS
                 and not tracker.get_slot("lookup_locked")):
             dispatcher.utter_message(text=ACKNOWLEDGEMENTS[intent])
-        return [SlotSet("topic", topic), SlotSet("pending_action", None),
-                SlotSet("lookup_unavailable", False)]
+        events = [SlotSet("topic", topic)]  # always: it marks the turn as started
+        if tracker.get_slot("pending_action") is not None:
+            events.append(SlotSet("pending_action", None))
+        if tracker.get_slot("lookup_unavailable"):
+            events.append(SlotSet("lookup_unavailable", False))
+        return events
 
     async def required_slots(
         self,
