@@ -28,10 +28,5 @@ def proof_matches(order: Order, proof: str) -> bool:
     return False
 
 
-def looks_like_proof(text: str) -> bool:
-    """Whether the text contains anything that could be an email or postal code."""
-    return bool(find_email(text) or find_postal_code(text))
-
-
 def _same(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from wismo.domain import Address, Order, Shipment, Status, Tracking
 from wismo.errors import ProviderError
@@ -20,6 +21,7 @@ from wismo.stores import StoreClient
 from wismo.tracking import TrackerClient
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Tracking can only refine what the store knows, never move a parcel backwards
 # to "label created" because a tracker was just created and has no scans yet.
@@ -49,23 +51,34 @@ class OrderService:
         self.tracker = tracker
         self._cache_seconds = cache_seconds
         self._clock = clock
-        self._cache: dict[str, tuple[float, LiveOrder]] = {}
+        self._orders: dict[str, tuple[float, Order]] = {}  # the store's view
+        self._live: dict[str, tuple[float, LiveOrder]] = {}  # with tracking merged
         self._lock = threading.Lock()
 
     def find(self, number: str) -> Order | None:
         """The store's order (no carrier call): enough to verify ownership."""
-        cached = self._cached(number)
-        if cached is not None:
-            return cached.order
-        return self.store.get_order(normalise_order_number(number))
+        key = normalise_order_number(number)
+        live = self._cached(self._live, key)
+        if live is not None:
+            return live.order
+        order = self._cached(self._orders, key)
+        if order is None:
+            order = self.store.get_order(key)
+            if order is not None:
+                self._put(self._orders, key, order)
+        return order
 
     def live(self, number: str) -> LiveOrder | None:
-        """The order with every parcel's live tracking merged in."""
+        """The order with every parcel's live tracking merged in.
+
+        Reuses the store order `find` just fetched, so verify-then-answer costs one
+        store call.
+        """
         key = normalise_order_number(number)
-        cached = self._cached(key)
+        cached = self._cached(self._live, key)
         if cached is not None:
             return cached
-        order = self.store.get_order(key)
+        order = self.find(key)
         if order is None:
             return None
         shipments = []
@@ -75,8 +88,7 @@ class OrderService:
             shipments.append(merged)
             carrier_ok = carrier_ok and ok
         live = LiveOrder(replace(order, shipments=tuple(shipments)), carrier_ok)
-        with self._lock:
-            self._cache[key] = (self._clock(), live)
+        self._put(self._live, key, live)
         return live
 
     def orders_for_email(self, email: str) -> list[Order]:
@@ -103,17 +115,22 @@ class OrderService:
             return shipment, False
         return merge_tracking(shipment, tracking), True
 
-    def _cached(self, number: str) -> LiveOrder | None:
-        key = normalise_order_number(number)
+    def _cached(self, cache: dict[str, tuple[float, T]], key: str) -> T | None:
         with self._lock:
-            hit = self._cache.get(key)
+            hit = cache.get(key)
             if hit and self._clock() - hit[0] < self._cache_seconds:
                 return hit[1]
         return None
 
-    def _forget(self, number: str) -> None:
+    def _put(self, cache: dict[str, tuple[float, T]], key: str, value: T) -> None:
         with self._lock:
-            self._cache.pop(normalise_order_number(number), None)
+            cache[key] = (self._clock(), value)
+
+    def _forget(self, number: str) -> None:
+        key = normalise_order_number(number)
+        with self._lock:
+            self._orders.pop(key, None)
+            self._live.pop(key, None)
 
 
 def merge_tracking(shipment: Shipment, tracking: Tracking) -> Shipment:

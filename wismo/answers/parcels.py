@@ -136,13 +136,18 @@ def _out_for_delivery(s: Shipment, order: Order, today: date, subject: str) -> s
             f"{carrier} will leave a note and try again.")
 
 
-def _delivered(s: Shipment, order: Order, today: date, subject: str) -> str:
+def delivery_details(s: Shipment, today: date) -> tuple[str, str, str]:
+    """(" on Monday, …" or "", the spot or "", ", signed for by …" or "") of a delivery."""
     at = s.delivered_at or eta.last_checkpoint(s)
     when = f" {eta.on_day(at.date(), today)}" if at else ""
-    where = words.delivery_place(s)
-    where = f", {where}" if where else ""
     name = words.signer(s.signed_by)
     signed = f", signed for by {name}" if name else ""
+    return when, words.delivery_place(s) or "", signed
+
+
+def _delivered(s: Shipment, order: Order, today: date, subject: str) -> str:
+    when, where, signed = delivery_details(s, today)
+    where = f", {where}" if where else ""
     if where and ("locker" in where or "mailbox" in where):
         hint = (f"The code or key notice from {words.carrier_name(s.carrier)} opens it; "
                 "if you can't find it, let me know and we'll sort it out.")

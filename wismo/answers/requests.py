@@ -6,6 +6,7 @@ from datetime import date
 
 from wismo import eta
 from wismo.answers import words
+from wismo.answers.parcels import delivery_details
 from wismo.answers.status import refund_note, status_reply
 from wismo.domain import Address, ExceptionReason, Order, Shipment, Status
 
@@ -38,12 +39,8 @@ def missing_package_reply(order: Order, today: date) -> str:
 
 def _delivered_facts(s: Shipment, order: Order, today: date) -> str:
     carrier = words.carrier_name(s.carrier)
-    at = s.delivered_at or eta.last_checkpoint(s)
-    when = f" {eta.on_day(at.date(), today)}" if at else ""
-    where = words.delivery_place(s)
+    when, where, signed = delivery_details(s, today)
     where = f" {where}" if where else ""
-    name = words.signer(s.signed_by)
-    signed = f", signed for by {name}" if name else ""
     items = words.items_text(s.items)
     what = f"the parcel with {items}" if items and len(order.shipments) > 1 else "your order"
     address = words.format_address(order.shipping_address)
