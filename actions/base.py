@@ -77,3 +77,18 @@ def latest_intent(tracker: Tracker) -> str | None:
 
 def channel_of(tracker: Tracker) -> str | None:
     return tracker.get_latest_input_channel()
+
+
+# Channels whose connector proves the sender's number (Twilio signs every request).
+PHONE_CHANNELS = ("whatsapp", "sms")
+
+
+def sender_phone(tracker: Tracker) -> str | None:
+    """The customer's number as a WhatsApp/SMS connector passed it; None elsewhere.
+
+    Only those connectors are trusted: a REST or web chat client could put any
+    "phone" in its metadata.
+    """
+    if channel_of(tracker) not in PHONE_CHANNELS:
+        return None
+    return ((tracker.latest_message or {}).get("metadata") or {}).get("phone")

@@ -11,11 +11,11 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
-from actions.base import TOPIC_INTENTS, latest_intent
+from actions.base import TOPIC_INTENTS, channel_of, latest_intent, sender_phone
 from actions.services import off_loop, services
 from wismo.errors import ProviderError
 from wismo.extract import find_email, find_order_number, find_postal_code, find_tracking_number
-from wismo.identity import proof_matches
+from wismo.identity import phone_matches, proof_matches
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -70,6 +70,10 @@ class ValidateOrderLookupForm(FormValidationAction):
                 and not tracker.get_slot("lookup_locked")):
             dispatcher.utter_message(text=ACKNOWLEDGEMENTS[intent])
         events = [SlotSet("topic", topic)]  # always: it marks the turn as started
+        if not tracker.get_slot("verified_email"):
+            known = services().contacts.identity(tracker.sender_id)
+            if known and known.email:  # proved earlier on this channel, or linked to it
+                events.append(SlotSet("verified_email", known.email))
         if tracker.get_slot("pending_action") is not None:
             events.append(SlotSet("pending_action", None))
         if tracker.get_slot("lookup_unavailable"):
@@ -106,7 +110,7 @@ class ValidateOrderLookupForm(FormValidationAction):
         proof = tracker.get_slot("proof")
         if not number or number == tracker.get_slot("verified_order"):
             return events
-        if not (proof or tracker.get_slot("verified_email")):
+        if not (proof or tracker.get_slot("verified_email") or sender_phone(tracker)):
             return events
         proof_is_new = "proof" in fresh and proof != previous_value(tracker, "proof")
         result = await self._verify(number, proof, proof_is_new, dispatcher, tracker)
@@ -166,6 +170,7 @@ class ValidateOrderLookupForm(FormValidationAction):
                     "postal_check": None}
         log.info("customer verified by email conversation=%s orders=%d",
                  tracker.sender_id, len(mine))
+        _remember(tracker, email, mine[0].number if len(mine) == 1 else None)
         found = {"postal_check": postal, "verified_email": email, "proof": email}
         if len(mine) == 1:
             number = mine[0].number
@@ -206,12 +211,15 @@ class ValidateOrderLookupForm(FormValidationAction):
         same_customer = bool(
             order and verified_email and (order.email or "").lower() == verified_email
         )
-        if order is not None and (same_customer or (proof and proof_matches(order, proof))):
-            log.info("order verified conversation=%s order_id=%s", tracker.sender_id, order.id)
-            return {
-                "verified_order": order.number,
-                "verified_email": (order.email or "").lower() or None,
-            }
+        by_phone = order is not None and phone_matches(order, sender_phone(tracker))
+        if order is not None and (
+            same_customer or by_phone or (proof and proof_matches(order, proof))
+        ):
+            log.info("order verified conversation=%s order_id=%s by_phone=%s",
+                     tracker.sender_id, order.id, by_phone)
+            email = (order.email or "").lower() or None
+            _remember(tracker, email, order.number)
+            return {"verified_order": order.number, "verified_email": email}
         if not proof_is_new:
             return {"proof": None}  # proof given for another order: ask for this one's
         return self._failed(dispatcher, tracker)
@@ -230,6 +238,12 @@ class ValidateOrderLookupForm(FormValidationAction):
             dispatcher.utter_message(text=f"I can still help with your order #{verified}.")
         # Back to the verified order (the form then ends) or to asking again.
         return {"verification_failures": failures, "order_number": verified, "proof": None}
+
+
+def _remember(tracker: Tracker, email: str | None, order_number: str | None) -> None:
+    """This channel conversation belongs to that customer, for later visits and updates."""
+    services().contacts.verified(tracker.sender_id, channel_of(tracker) or "rest", email,
+                                 order_number, sender_phone(tracker))
 
 
 async def _store_call(tracker: Tracker, fn: Callable[..., T], *args: Any) -> T:

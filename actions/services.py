@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from wismo.cases import CaseStore
 from wismo.config import Settings
+from wismo.contacts import ContactStore
 from wismo.orders import OrderService
 from wismo.stores.shopify import ShopifyClient
 from wismo.tracking.easypost import EasyPostClient
@@ -21,11 +22,12 @@ T = TypeVar("T")
 
 @dataclass
 class Services:
-    """What actions need: settings, orders, cases and a clock."""
+    """What actions need: settings, orders, cases, channel contacts and a clock."""
 
     settings: Settings
     orders: OrderService
     cases: CaseStore
+    contacts: ContactStore
 
     def now(self) -> datetime:
         return datetime.now(ZoneInfo(self.settings.timezone))
@@ -60,6 +62,7 @@ def build_services(settings: Settings) -> Services:
         settings=settings,
         orders=OrderService(store, tracker),
         cases=CaseStore(settings.var_dir / "wismo.db"),
+        contacts=ContactStore(settings.var_dir / "wismo.db"),
     )
 
 

@@ -103,6 +103,8 @@ class ActionStopNotifications(WismoAction):
     async def handle(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        self.svc.contacts.set_notifications(tracker.sender_id, channel_of(tracker) or "rest",
+                                            False)
         dispatcher.utter_message(
             text="Done: I won't send you any more order updates here. You can still ask me "
             "about your order anytime, and reply START to turn updates back on."
@@ -117,10 +119,20 @@ class ActionSubscribeUpdates(WismoAction):
     async def handle(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        svc, channel = self.svc, channel_of(tracker) or "rest"
+        svc.contacts.set_notifications(tracker.sender_id, channel, True)
         dispatcher.utter_message(
             text="You're all set: I'll message you here when your order ships, when it's out "
             "for delivery, when it arrives, and straight away if anything goes wrong."
         )
+        bot = svc.settings.telegram_bot_username
+        token = svc.contacts.issue_link(tracker.sender_id) if bot and channel != "telegram" \
+            else None
+        if token:
+            dispatcher.utter_message(
+                text=f"Prefer Telegram? Open https://t.me/{bot}?start={token} and I'll send "
+                "your updates there too (the link works once, for an hour)."
+            )
         return [SlotSet("notifications", True)]
 
 

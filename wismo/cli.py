@@ -10,8 +10,9 @@ import threading
 from pathlib import Path
 
 from wismo.config import Settings
+from wismo.credentials import short_name
 from wismo.errors import ConfigError
-from wismo.stack import PROJECT, start_stack
+from wismo.stack import PROJECT, Stack, start_stack
 from wismo.training import ensure_model
 
 
@@ -62,9 +63,10 @@ def _up(settings: Settings, chat: bool) -> int:
         f"  Rasa server (REST channel): {stack.rasa_url}/webhooks/rest/webhook\n"
         f"  Action server:              {stack.action_url}/webhook\n"
         f"  Store and carrier:          {stack.settings.shopify_store_url} — {where}\n"
-        f"  Logs:                       {Path(settings.var_dir) / '*.log'}\n"
-        f"Talk to it with `wismo chat` in another terminal. Ctrl-C stops everything."
+        f"  Logs:                       {Path(settings.var_dir) / '*.log'}"
     )
+    _print_channels(stack)
+    print("Talk to it with `wismo chat` in another terminal. Ctrl-C stops everything.")
     try:
         if chat:
             from wismo.chat import chat_loop
@@ -82,6 +84,23 @@ def _up(settings: Settings, chat: bool) -> int:
         stack.stop()
         print("Stopped.")
     return 0
+
+
+def _print_channels(stack: Stack) -> None:
+    """Which customer channels are open, where, and what a half-set channel is missing."""
+    plan = stack.channels
+    names = plan.channel_names()
+    if "webchat" in names:
+        print(f"  Web chat demo storefront:   {stack.rasa_url}/webhooks/webchat/demo")
+    for name in names:
+        if name not in ("rest", "webchat"):
+            label = f"{name.capitalize()} webhook:"
+            print(f"  {label:<28}{stack.rasa_url}/webhooks/{name}/webhook")
+    for block, missing in plan.partial.items():
+        print(f"  ! {short_name(block)}: not set: {', '.join(missing)}")
+    off = [short_name(block) for block in plan.skipped]
+    if off:
+        print(f"  Not configured (see README, Channels): {', '.join(off)}")
 
 
 if __name__ == "__main__":

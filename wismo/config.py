@@ -40,6 +40,8 @@ class Settings:
     action_port: int = 5055
     sandbox_port: int = 8008
     timezone: str = "UTC"
+    # Offered as a deep link (t.me/<bot>?start=…) to customers who want updates on Telegram.
+    telegram_bot_username: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -63,6 +65,7 @@ class Settings:
             action_port=int(_number(env, "WISMO_ACTION_PORT", cls.action_port)),
             sandbox_port=int(_number(env, "WISMO_SANDBOX_PORT", cls.sandbox_port)),
             timezone=env.get("WISMO_TIMEZONE") or cls.timezone,
+            telegram_bot_username=(env.get("TELEGRAM_BOT_USERNAME") or "").lstrip("@") or None,
         )
         if s.shopify_store_url and not s.shopify_access_token:
             raise ConfigError("SHOPIFY_ACCESS_TOKEN is required when SHOPIFY_STORE_URL is set")
@@ -103,6 +106,7 @@ class Settings:
             "WISMO_ACTION_PORT": str(self.action_port),
             "WISMO_SANDBOX_PORT": str(self.sandbox_port),
             "WISMO_TIMEZONE": self.timezone,
+            "TELEGRAM_BOT_USERNAME": self.telegram_bot_username,
         }
         return {k: v for k, v in pairs.items() if v}
 

@@ -21,6 +21,7 @@ import json
 import secrets
 import sqlite3
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -37,7 +38,8 @@ _SCHEMA = (
         order_number TEXT,
         verified_at TEXT,
         last_inbound_at TEXT,
-        last_options TEXT
+        last_options TEXT,
+        notifications INTEGER NOT NULL DEFAULT 1
     )
     """,
     "CREATE INDEX IF NOT EXISTS contacts_email ON contacts (email)",
@@ -66,6 +68,7 @@ class Contact:
     order_number: str | None = None
     verified_at: datetime | None = None
     last_inbound_at: datetime | None = None
+    notifications: bool = True  # False after the customer said STOP here
 
     @property
     def is_verified(self) -> bool:
@@ -75,7 +78,8 @@ class Contact:
 class ContactStore:
     """Channel conversations, their verified identity and cross-channel link tokens."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, clock: Callable[[], datetime] | None = None) -> None:
+        self._now = clock or _now
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(str(path), check_same_thread=False, timeout=10)
         self._lock = threading.Lock()
@@ -85,7 +89,7 @@ class ContactStore:
 
     def seen(self, conversation_id: str, channel: str, at: datetime | None = None) -> None:
         """The customer wrote to us now (opens WhatsApp's 24-hour window)."""
-        when = _iso(at or _now())
+        when = _iso(at or self._now())
         with self._lock, self._db:
             self._db.execute(
                 "INSERT INTO contacts (conversation_id, channel, last_inbound_at) VALUES (?, ?, ?)"
@@ -110,7 +114,17 @@ class ContactStore:
                 " SET email = excluded.email, phone = COALESCE(excluded.phone, contacts.phone),"
                 " order_number = COALESCE(excluded.order_number, contacts.order_number),"
                 " verified_at = excluded.verified_at",
-                (conversation_id, channel, _lower(email), phone, order_number, _iso(_now())),
+                (conversation_id, channel, _lower(email), phone, order_number, _iso(self._now())),
+            )
+
+    def set_notifications(self, conversation_id: str, channel: str, on: bool) -> None:
+        """The customer turned proactive updates on or off in this conversation."""
+        with self._lock, self._db:
+            self._db.execute(
+                "INSERT INTO contacts (conversation_id, channel, notifications) VALUES (?, ?, ?)"
+                " ON CONFLICT (conversation_id) DO UPDATE SET notifications = excluded"
+                ".notifications",
+                (conversation_id, channel, int(on)),
             )
 
     def get(self, conversation_id: str) -> Contact | None:
@@ -147,7 +161,7 @@ class ContactStore:
             self._db.execute(
                 "INSERT INTO link_tokens VALUES (?, ?, ?, ?, ?, NULL)",
                 (token, contact.email, contact.order_number, contact.phone,
-                 _iso(_now() + LINK_TTL)),
+                 _iso(self._now() + LINK_TTL)),
             )
         return token
 
@@ -158,7 +172,7 @@ class ContactStore:
                 "SELECT email, order_number, phone, expires_at FROM link_tokens"
                 " WHERE token = ? AND used_by IS NULL", (token,),
             ).fetchone()
-            if row is None or datetime.fromisoformat(row[3]) < _now():
+            if row is None or datetime.fromisoformat(row[3]) < self._now():
                 return None
             self._db.execute("UPDATE link_tokens SET used_by = ? WHERE token = ?",
                              (conversation_id, token))
@@ -186,11 +200,12 @@ class ContactStore:
 
 
 _COLUMNS = ("conversation_id, channel, email, phone, order_number, verified_at,"
-            " last_inbound_at")
+            " last_inbound_at, notifications")
 
 
 def _contact(row: tuple) -> Contact:
-    return Contact(row[0], row[1], row[2], row[3], row[4], _dt(row[5]), _dt(row[6]))
+    return Contact(row[0], row[1], row[2], row[3], row[4], _dt(row[5]), _dt(row[6]),
+                   bool(row[7]))
 
 
 def _now() -> datetime:

@@ -19,6 +19,7 @@ from typing import Any
 import requests
 
 from wismo.config import Settings
+from wismo.credentials import ChannelPlan, plan_channels, write_credentials
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ class Stack:
     rasa_url: str
     action_url: str
     sandbox: Any = None
+    channels: ChannelPlan = field(default_factory=ChannelPlan)
     processes: list[subprocess.Popen] = field(default_factory=list)
 
     def stop(self) -> None:
@@ -82,11 +84,13 @@ def start_stack(
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
         **(extra_env or {}),
     }
+    channels = plan_channels(project / "credentials.yml", env)
     stack = Stack(
         settings=settings,
         rasa_url=f"http://127.0.0.1:{settings.rasa_port}",
         action_url=f"http://127.0.0.1:{settings.action_port}",
         sandbox=sandbox,
+        channels=channels,
     )
     try:
         stack.processes.append(_spawn(
@@ -97,7 +101,7 @@ def start_stack(
         stack.processes.append(_spawn(
             [sys.executable, "-m", "rasa", "run", "--enable-api", "--cors", "*",
              "--port", str(settings.rasa_port), "--model", str(model),
-             "--credentials", str(project / "credentials.yml"),
+             "--credentials", str(write_credentials(channels, var / "credentials.yml")),
              "--endpoints", str(write_endpoints(var, settings.action_port))],
             project, env, log_dir / "rasa.log",
         ))

@@ -52,11 +52,15 @@ def make_tracker(
     active_loop: str | None = None,
     ranking: list[dict[str, Any]] | None = None,
     sender: str = "conv-1",
+    channel: str = "rest",
+    metadata: dict[str, Any] | None = None,
 ) -> Tracker:
     """A tracker as the Rasa server would send it, with only what a test cares about."""
     latest = {"intent": {"name": intent, "confidence": 0.9}, "text": text,
-              "entities": entities or [], "intent_ranking": ranking or []}
-    all_events = list(events or []) + [{"event": "user", "text": text, "parse_data": latest}]
+              "entities": entities or [], "intent_ranking": ranking or [],
+              "metadata": metadata or {}}
+    all_events = list(events or []) + [{"event": "user", "text": text, "parse_data": latest,
+                                        "input_channel": channel}]
     return Tracker(sender, dict(slots or {}), latest, all_events, False, None,
                    {"name": active_loop} if active_loop else {}, "action_listen")
 

@@ -164,3 +164,71 @@ def test_a_verified_customer_gets_no_acknowledgement_just_the_answer(env):
     assert texts == []
     slots = slots_of(events)
     assert slots["topic"] == "tracking_link" and slots["requested_slot"] is None
+
+
+# --- identity from the channel: the sender's phone, a customer seen before -----------------
+
+AVA_PHONE = "+13035550142"  # the phone on #1001 in the sandbox
+
+
+def test_whatsapp_sender_with_the_orders_phone_needs_no_other_proof(env):
+    asked = make_tracker(slots={"requested_slot": "order_number"}, text="1001",
+                         active_loop="order_lookup_form", channel="whatsapp",
+                         sender=f"whatsapp:{AVA_PHONE}", metadata={"phone": AVA_PHONE})
+    texts, _, events = run(FORM, form_turn(asked, order_number="1001"))
+    slots = slots_of(events)
+    assert slots["verified_order"] == "1001"
+    assert slots["requested_slot"] is None  # answered without asking for email or postcode
+    contact = env.contacts.identity(f"whatsapp:{AVA_PHONE}")
+    assert (contact.email, contact.phone, contact.order_number) == (
+        "ava.thompson@example.com", AVA_PHONE, "1001")
+
+
+def test_a_phone_in_web_or_rest_metadata_is_not_trusted(env):
+    asked = make_tracker(slots={"requested_slot": "order_number"}, text="1001",
+                         active_loop="order_lookup_form", channel="rest",
+                         metadata={"phone": AVA_PHONE})
+    _, _, events = run(FORM, form_turn(asked, order_number="1001"))
+    slots = slots_of(events)
+    assert "verified_order" not in slots
+    assert slots["requested_slot"] == "proof"
+
+
+def test_sms_from_another_phone_asks_for_proof_without_counting_a_failure(env):
+    asked = make_tracker(slots={"requested_slot": "order_number"}, text="1001",
+                         active_loop="order_lookup_form", channel="sms",
+                         sender="sms:+15550000000", metadata={"phone": "+15550000000"})
+    texts, _, events = run(FORM, form_turn(asked, order_number="1001"))
+    slots = slots_of(events)
+    assert "verified_order" not in slots and "verification_failures" not in slots
+    assert slots["requested_slot"] == "proof"
+    assert not any("couldn't find" in t for t in texts)
+
+
+def test_a_customer_verified_before_on_this_channel_is_remembered(env):
+    env.contacts.verified("telegram:42", "telegram", "ava.thompson@example.com", "1001")
+    asked = make_tracker(text="where is 1031", intent="order_status", channel="telegram",
+                         sender="telegram:42", active_loop="order_lookup_form")
+    _, _, events = run(FORM, form_turn(asked, order_number="1031"))
+    slots = slots_of(events)
+    assert slots["verified_email"] == "ava.thompson@example.com"
+    assert slots["verified_order"] == "1031"  # another of Ava's orders: no proof asked
+
+
+def test_a_remembered_customer_still_proves_someone_elses_order(env):
+    env.contacts.verified("telegram:42", "telegram", "ava.thompson@example.com", "1001")
+    asked = make_tracker(text="where is 1002", intent="order_status", channel="telegram",
+                         sender="telegram:42", active_loop="order_lookup_form")
+    _, _, events = run(FORM, form_turn(asked, order_number="1002"))
+    slots = slots_of(events)
+    assert "verified_order" not in slots
+    assert slots["requested_slot"] == "proof"
+
+
+def test_verifying_by_email_records_the_conversation_for_later(env):
+    asked = make_tracker(slots={"requested_slot": "proof", "order_number": "1001"},
+                         text="80202", active_loop="order_lookup_form", channel="telegram",
+                         sender="telegram:7")
+    run(FORM, form_turn(asked, proof="80202"))
+    contact = env.contacts.identity("telegram:7")
+    assert (contact.channel, contact.email) == ("telegram", "ava.thompson@example.com")

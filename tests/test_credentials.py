@@ -1,0 +1,58 @@
+import stat
+
+import yaml
+
+from wismo.credentials import plan_channels, short_name, write_credentials
+
+TEMPLATE = """\
+rest:
+channels.webchat.WebChatInput:
+  session_persistence: true
+channels.telegram.TelegramInput:
+  access_token: ${TELEGRAM_BOT_TOKEN}
+  secret_token: ${TELEGRAM_SECRET_TOKEN}
+  api_base_url: ${TELEGRAM_API_BASE_URL}
+channels.twilio_messaging.SmsInput:
+  account_sid: ${TWILIO_ACCOUNT_SID}
+  public_url: https://${TUNNEL_HOST}/x
+"""
+
+
+def plan(tmp_path, env):
+    path = tmp_path / "credentials.yml"
+    path.write_text(TEMPLATE)
+    return plan_channels(path, env)
+
+
+def test_with_no_variables_only_the_channels_needing_none_start(tmp_path):
+    result = plan(tmp_path, {})
+    assert list(result.blocks) == ["rest", "channels.webchat.WebChatInput"]
+    assert result.skipped["channels.telegram.TelegramInput"] == [
+        "TELEGRAM_BOT_TOKEN", "TELEGRAM_SECRET_TOKEN", "TELEGRAM_API_BASE_URL"]
+    assert result.channel_names() == ["rest", "webchat"]
+
+
+def test_a_configured_channel_starts_with_its_values_expanded(tmp_path):
+    result = plan(tmp_path, {"TWILIO_ACCOUNT_SID": "AC123", "TUNNEL_HOST": "abc.example.com"})
+    assert result.blocks["channels.twilio_messaging.SmsInput"] == {
+        "account_sid": "AC123", "public_url": "https://abc.example.com/x"}
+    assert "channels.twilio_messaging.SmsInput" not in result.partial
+
+
+def test_unset_optional_keys_are_dropped_and_reported(tmp_path):
+    result = plan(tmp_path, {"TELEGRAM_BOT_TOKEN": "1:abc", "TELEGRAM_SECRET_TOKEN": "s3cret"})
+    assert result.blocks["channels.telegram.TelegramInput"] == {
+        "access_token": "1:abc", "secret_token": "s3cret"}
+    assert result.partial["channels.telegram.TelegramInput"] == ["TELEGRAM_API_BASE_URL"]
+
+
+def test_the_written_file_is_what_rasa_reads_and_private(tmp_path):
+    result = plan(tmp_path, {"TELEGRAM_BOT_TOKEN": "1:abc"})
+    path = write_credentials(result, tmp_path / "var" / "credentials.yml")
+    assert yaml.safe_load(path.read_text()) == result.blocks
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_short_names():
+    assert short_name("channels.twilio_messaging.WhatsAppInput") == "whatsapp"
+    assert short_name("rest") == "rest"
