@@ -11,7 +11,8 @@ channels.webchat.WebChatInput:
 channels.telegram.TelegramInput:
   access_token: ${TELEGRAM_BOT_TOKEN}
   secret_token: ${TELEGRAM_SECRET_TOKEN}
-  api_base_url: ${TELEGRAM_API_BASE_URL}
+  api_base_url: ${TELEGRAM_API_BASE_URL:-}
+  limit: ${TELEGRAM_LIMIT:-30}
 channels.twilio_messaging.SmsInput:
   account_sid: ${TWILIO_ACCOUNT_SID}
   public_url: https://${TUNNEL_HOST}/x
@@ -27,8 +28,9 @@ def plan(tmp_path, env):
 def test_with_no_variables_only_the_channels_needing_none_start(tmp_path):
     result = plan(tmp_path, {})
     assert list(result.blocks) == ["rest", "channels.webchat.WebChatInput"]
-    assert result.skipped["channels.telegram.TelegramInput"] == [
-        "TELEGRAM_BOT_TOKEN", "TELEGRAM_SECRET_TOKEN", "TELEGRAM_API_BASE_URL"]
+    assert result.unconfigured == ["channels.telegram.TelegramInput",
+                                   "channels.twilio_messaging.SmsInput"]
+    assert result.incomplete == {}
     assert result.channel_names() == ["rest", "webchat"]
 
 
@@ -36,18 +38,26 @@ def test_a_configured_channel_starts_with_its_values_expanded(tmp_path):
     result = plan(tmp_path, {"TWILIO_ACCOUNT_SID": "AC123", "TUNNEL_HOST": "abc.example.com"})
     assert result.blocks["channels.twilio_messaging.SmsInput"] == {
         "account_sid": "AC123", "public_url": "https://abc.example.com/x"}
-    assert "channels.twilio_messaging.SmsInput" not in result.partial
 
 
-def test_unset_optional_keys_are_dropped_and_reported(tmp_path):
+def test_optional_keys_take_their_default_or_are_left_out(tmp_path):
     result = plan(tmp_path, {"TELEGRAM_BOT_TOKEN": "1:abc", "TELEGRAM_SECRET_TOKEN": "s3cret"})
     assert result.blocks["channels.telegram.TelegramInput"] == {
-        "access_token": "1:abc", "secret_token": "s3cret"}
-    assert result.partial["channels.telegram.TelegramInput"] == ["TELEGRAM_API_BASE_URL"]
+        "access_token": "1:abc", "secret_token": "s3cret", "limit": "30"}
+    result = plan(tmp_path, {"TELEGRAM_BOT_TOKEN": "1:abc", "TELEGRAM_SECRET_TOKEN": "s3cret",
+                             "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9/bot"})
+    assert result.blocks["channels.telegram.TelegramInput"]["api_base_url"] == (
+        "http://127.0.0.1:9/bot")
+
+
+def test_a_half_configured_channel_is_not_started_and_says_what_is_missing(tmp_path):
+    result = plan(tmp_path, {"TELEGRAM_BOT_TOKEN": "1:abc"})
+    assert "channels.telegram.TelegramInput" not in result.blocks
+    assert result.incomplete == {"channels.telegram.TelegramInput": ["TELEGRAM_SECRET_TOKEN"]}
 
 
 def test_the_written_file_is_what_rasa_reads_and_private(tmp_path):
-    result = plan(tmp_path, {"TELEGRAM_BOT_TOKEN": "1:abc"})
+    result = plan(tmp_path, {"TELEGRAM_BOT_TOKEN": "1:abc", "TELEGRAM_SECRET_TOKEN": "s"})
     path = write_credentials(result, tmp_path / "var" / "credentials.yml")
     assert yaml.safe_load(path.read_text()) == result.blocks
     assert stat.S_IMODE(path.stat().st_mode) == 0o600

@@ -1,4 +1,4 @@
-"""The `wismo` command: up, chat, train, sandbox."""
+"""The `wismo` command: up, chat, train, sandbox, telegram."""
 
 from __future__ import annotations
 
@@ -28,8 +28,16 @@ def main(argv: list[str] | None = None) -> int:
     sandbox = sub.add_parser("sandbox", help="run only the sandbox store and carrier")
     sandbox.add_argument("--port", type=int, default=None)
     sandbox.add_argument("--list", action="store_true", help="print the demo orders and exit")
+    telegram = sub.add_parser("telegram", help="set up the Telegram channel")
+    telegram_sub = telegram.add_subparsers(dest="telegram_command", required=True)
+    telegram_sub.add_parser("set-webhook", help="point Telegram at TELEGRAM_WEBHOOK_URL "
+                            "with TELEGRAM_SECRET_TOKEN (docs/channels/telegram.md)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    if args.command == "telegram":  # needs only the TELEGRAM_* variables
+        from wismo.telegram_setup import main_set_webhook
+
+        return main_set_webhook()
     try:
         settings = Settings.from_env()
     except ConfigError as exc:
@@ -96,9 +104,9 @@ def _print_channels(stack: Stack) -> None:
         if name not in ("rest", "webchat"):
             label = f"{name.capitalize()} webhook:"
             print(f"  {label:<28}{stack.rasa_url}/webhooks/{name}/webhook")
-    for block, missing in plan.partial.items():
-        print(f"  ! {short_name(block)}: not set: {', '.join(missing)}")
-    off = [short_name(block) for block in plan.skipped]
+    for block, missing in plan.incomplete.items():
+        print(f"  ! {short_name(block)} not started, set: {', '.join(missing)}")
+    off = [short_name(block) for block in plan.unconfigured]
     if off:
         print(f"  Not configured (see README, Channels): {', '.join(off)}")
 

@@ -1,11 +1,11 @@
 """Which channels to open: the blocks of credentials.yml whose variables are set.
 
 credentials.yml holds every channel with its values as `${VARIABLE}`s (Rasa's own
-syntax). Rasa refuses a file that names an unset variable, so `wismo up` writes the
-file it actually starts with (var/credentials.yml): a block whose variables are all
-unset is left out (the channel is simply not configured); in a block with some set,
-keys whose variable is unset are dropped and reported, so the connector can say
-which setting it is missing.
+syntax) and optional ones as `${VARIABLE:-default}`. Rasa refuses a file that names an
+unset variable, so `wismo up` writes the file it actually starts with
+(var/credentials.yml): a block starts when all its required variables are set; one
+with none of them set is simply not configured; one with only some set is not started
+and reported with what is missing. Optional keys with an empty value are left out.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
 @dataclass
@@ -26,8 +26,8 @@ class ChannelPlan:
     """The blocks to start with, values expanded; what was left out and why."""
 
     blocks: dict[str, dict[str, Any] | None] = field(default_factory=dict)
-    skipped: dict[str, list[str]] = field(default_factory=dict)  # block → its unset variables
-    partial: dict[str, list[str]] = field(default_factory=dict)  # block → unset variables
+    unconfigured: list[str] = field(default_factory=list)  # none of its variables set
+    incomplete: dict[str, list[str]] = field(default_factory=dict)  # block → unset variables
 
     def channel_names(self) -> list[str]:
         """Short names for people: 'rest', 'webchat', 'telegram', 'sms'."""
@@ -42,26 +42,23 @@ def plan_channels(template: Path, env: Mapping[str, str]) -> ChannelPlan:
         if not isinstance(values, dict):
             plan.blocks[block] = values
             continue
-        kept: dict[str, Any] = {}
-        unset: list[str] = []
-        used = 0
-        for key, value in values.items():
-            names = _VARIABLE.findall(value) if isinstance(value, str) else []
-            missing = [n for n in names if not env.get(n)]
-            used += len(names)
-            if missing:
-                unset.extend(missing)
-                continue
-            kept[key] = _VARIABLE.sub(lambda m: env[m.group(1)], value) \
-                if isinstance(value, str) else value
-        if used and len(unset) == used:
-            plan.skipped[block] = unset
-            continue
-        if unset:
-            plan.partial[block] = unset
-        plan.blocks[block] = kept
+        required = [m.group(1) for v in values.values() if isinstance(v, str)
+                    for m in _VARIABLE.finditer(v) if m.group(2) is None]
+        missing = [name for name in required if not env.get(name)]
+        if required and len(missing) == len(required):
+            plan.unconfigured.append(block)
+        elif missing:
+            plan.incomplete[block] = missing
+        else:
+            expanded = {key: _expand(value, env) for key, value in values.items()}
+            plan.blocks[block] = {k: v for k, v in expanded.items() if v not in ("", None)}
     return plan
 
+
+def _expand(value: Any, env: Mapping[str, str]) -> Any:
+    if not isinstance(value, str):
+        return value
+    return _VARIABLE.sub(lambda m: env.get(m.group(1)) or m.group(2) or "", value)
 
 def write_credentials(plan: ChannelPlan, path: Path) -> Path:
     """The credentials file `rasa run` starts with (secrets stay in var/, never committed)."""

@@ -14,6 +14,7 @@ the real code, over real sockets.
 from __future__ import annotations
 
 import asyncio
+import socket
 import threading
 import uuid
 from collections.abc import Callable
@@ -87,8 +88,11 @@ class ConnectorHost:
         await self._server.after_stop()
 
     async def _start(self) -> None:
+        # Sanic 21.12 reads port=0 as "use 8000", so bind a free port ourselves.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
         self._server = await self.app.create_server(
-            host="127.0.0.1", port=0, return_asyncio_server=True, access_log=False
+            sock=sock, return_asyncio_server=True, access_log=False
         )
         await self._server.startup()
         await self._server.before_start()
