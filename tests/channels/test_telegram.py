@@ -24,13 +24,12 @@ from channels.common import MAX_WEBHOOK_BYTES, UNSUPPORTED_NOTE
 from channels.limits import SendLimiter
 from channels.telegram import (
     LINK_EXPIRED_NOTE,
-    MAX_CALLBACK_BYTES,
-    MAX_TEXT,
     SECRET_HEADER,
     STALE_BUTTON_NOTE,
     TelegramInput,
     secret_matches,
 )
+from channels.telegram_output import MAX_CALLBACK_BYTES, MAX_TEXT
 from tests.channels.host import ConnectorHost, ScriptedBot
 from tests.channels.telegram_updates import (
     BOT_USERNAME,
