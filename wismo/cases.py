@@ -6,12 +6,13 @@ side (a later issue) reads and updates the same rows.
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+
+from wismo.sqlite import connect
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS handoff_cases (
@@ -41,8 +42,7 @@ class CaseStore:
     """Opens and lists handoff cases. One open case per conversation and reason."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), check_same_thread=False)
+        self._db = connect(path)
         self._lock = threading.Lock()
         with self._lock, self._db:
             self._db.execute(_SCHEMA)

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import json
 import secrets
-import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+
+from wismo.sqlite import connect
 
 LINK_TTL = timedelta(hours=1)
 
@@ -80,8 +81,7 @@ class ContactStore:
 
     def __init__(self, path: Path, clock: Callable[[], datetime] | None = None) -> None:
         self._now = clock or _now
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), check_same_thread=False, timeout=10)
+        self._db = connect(path)
         self._lock = threading.Lock()
         with self._lock, self._db:
             for statement in _SCHEMA:

@@ -11,11 +11,12 @@ Stored in SQLite under `var/` beside the contacts and handoff cases.
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+
+from wismo.sqlite import connect
 
 # Twilio's message lifecycle, earliest first. Terminal outcomes share the top ranks: a
 # late `sent` never undoes `delivered`, and `delivered` never undoes `undelivered`.
@@ -65,8 +66,7 @@ class MessageStatusStore:
     """Outbound messages by provider sid: who they went to and how far they got."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), check_same_thread=False, timeout=10)
+        self._db = connect(path)
         self._lock = threading.Lock()
         with self._lock, self._db:
             self._db.execute(_SCHEMA)
