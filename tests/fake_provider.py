@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 from wismo.sandbox.http import Reply  # the sandbox's canned answer: JSON or raw bytes, delay
 
@@ -37,6 +37,11 @@ class Seen:
     query: dict[str, list[str]]
     headers: dict[str, str]
     body: Any
+
+    def form(self) -> dict[str, str]:
+        """The body as form fields (Twilio's and PTB's posts are form-encoded)."""
+        raw = self.body if isinstance(self.body, bytes) else b""
+        return dict(parse_qsl(raw.decode(), keep_blank_values=True))
 
 
 class FakeProvider:

@@ -1,6 +1,9 @@
 """One real stack per test session: trained model, sandbox, action server, Rasa server.
 
-Conversations go through Rasa's REST channel exactly as `wismo chat` sends them.
+Conversations go through Rasa's REST channel exactly as `wismo chat` sends them, or
+through the Telegram, SMS and WhatsApp connectors, which `wismo up` starts because their
+variables are set: their outbound calls go to local stand-ins for api.telegram.org and
+api.twilio.com (`providers`).
 """
 
 from __future__ import annotations
@@ -12,6 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.channels import twilio_payloads as tw
+from tests.channels.telegram_updates import sent_message
+from tests.fake_provider import FakeProvider, Reply
 from wismo.chat import send
 from wismo.config import Settings
 from wismo.stack import Stack, start_stack
@@ -23,8 +29,43 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+TELEGRAM_TOKEN = "6100000001:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+TELEGRAM_SECRET = "e2e-secret-0123456789"
+
+
+class Providers:
+    """The fake Telegram and Twilio APIs the stack's connectors send to."""
+
+    def __init__(self, telegram: FakeProvider, twilio: FakeProvider) -> None:
+        self.telegram, self.twilio = telegram, twilio
+
+    def env(self) -> dict[str, str]:
+        return {
+            "TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN, "TELEGRAM_BOT_USERNAME": "wismo_e2e_bot",
+            "TELEGRAM_WEBHOOK_URL": "https://e2e.example.com/webhooks/telegram/webhook",
+            "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET,
+            "TELEGRAM_API_BASE_URL": f"{self.telegram.url}/bot",
+            "TWILIO_ACCOUNT_SID": tw.ACCOUNT_SID, "TWILIO_AUTH_TOKEN": tw.AUTH_TOKEN,
+            "TWILIO_SMS_FROM": tw.SMS_NUMBER, "TWILIO_WHATSAPP_FROM": tw.WHATSAPP_NUMBER,
+            "TWILIO_PUBLIC_URL": tw.PUBLIC_URL, "TWILIO_API_BASE_URL": self.twilio.url,
+        }
+
+
 @pytest.fixture(scope="session")
-def stack(model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def providers() -> Iterator[Providers]:
+    with FakeProvider(not_found=Reply(404, {"ok": False})) as telegram, \
+            FakeProvider(not_found=Reply(404, tw.NOT_FOUND)) as twilio:
+        telegram.on("POST", f"/bot{TELEGRAM_TOKEN}/sendMessage", Reply(200, sent_message()))
+        telegram.on("POST", f"/bot{TELEGRAM_TOKEN}/answerCallbackQuery",
+                    Reply(200, {"ok": True, "result": True}))
+        twilio.on("POST", tw.MESSAGES_PATH,
+                  Reply(201, tw.message_resource(to=tw.CUSTOMER, sender=tw.SMS_NUMBER)))
+        yield Providers(telegram, twilio)
+
+
+@pytest.fixture(scope="session")
+def stack(model: Path, tmp_path_factory: pytest.TempPathFactory,
+          providers: Providers) -> Iterator[Stack]:
     settings = Settings(
         var_dir=tmp_path_factory.mktemp("var"),
         rasa_port=free_port(),
@@ -33,7 +74,7 @@ def stack(model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sta
         http_timeout=2.0,
         http_retries=1,
     )
-    running = start_stack(settings, model)
+    running = start_stack(settings, model, extra_env=providers.env())
     yield running
     running.stop()
 
