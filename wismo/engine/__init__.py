@@ -1,0 +1,1 @@
+"""Proactive updates: webhooks → shipment state → detections → rules → outbox → delivery."""
