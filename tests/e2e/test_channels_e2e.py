@@ -100,3 +100,24 @@ def test_a_deep_link_carries_a_verified_web_customer_to_telegram(stack, provider
     # The chat is Ava's now: her orders are listed, no order number or email asked.
     replies = telegram(stack, providers, chat, "where is my order?")
     assert any("recent orders for you" in r and "#1001" in r for r in replies), replies
+
+
+def test_a_pushed_update_reaches_telegram_and_the_reply_is_answered_in_context(
+        stack, providers):
+    chat = next(_chats)
+    telegram(stack, providers, chat, "where is order 1019?")
+    assert any("#1019" in r for r in telegram(stack, providers, chat, "84101"))
+    update = ("Your order #1019 is delayed by severe weather. No action is needed — "
+              "we'll keep you posted.")
+    path = f"/bot{TELEGRAM_TOKEN}/sendMessage"
+    before = len(providers.telegram.seen("POST", path))
+    response = requests.post(
+        f"{stack.rasa_url}/conversations/telegram:{chat}/trigger_intent",
+        params={"output_channel": "telegram"}, timeout=30,
+        json={"name": "EXTERNAL_order_update", "entities": {
+            "order_number": "1019", "update_text": update, "update_kind": "exception"}})
+    assert response.status_code == 200, response.text
+    pushed = [r.form() for r in providers.telegram.seen("POST", path)[before:]]
+    assert [p["text"] for p in pushed] == [update]
+    replies = telegram(stack, providers, chat, "why?")
+    assert any("#1019" in r and "weather" in r for r in replies), replies
