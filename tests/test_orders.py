@@ -18,6 +18,9 @@ class Store:
         self.calls += 1
         return self.orders.get(number)
 
+    def get_order_by_id(self, order_id: str) -> Order | None:
+        return next((o for o in self.orders.values() if o.id == order_id), None)
+
     def orders_for_email(self, email: str) -> list[Order]:
         return [o for o in self.orders.values() if o.email == email]
 

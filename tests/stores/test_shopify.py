@@ -68,6 +68,19 @@ def make_client(server: FakeProvider, waits: list[float] | None = None,
 # --- finding an order ----------------------------------------------------------
 
 
+def test_get_order_by_id_reads_the_order_a_fulfillment_webhook_names(shopify_server):
+    shopify_server.on("GET", f"{API}/orders/{ORDER_ID}.json",
+                      Reply(200, {"order": make_shipped_order()}))
+    shopify_server.on("GET", HOLDS, Reply(200, {"fulfillment_orders": []}))
+    order = make_client(shopify_server).get_order_by_id(f"gid://shopify/Order/{ORDER_ID}")
+    assert (order.id, order.number) == (str(ORDER_ID), "1001")
+
+
+def test_get_order_by_id_is_none_for_an_unknown_or_malformed_id(shopify_server):
+    assert make_client(shopify_server).get_order_by_id("123") is None  # 404
+    assert make_client(shopify_server).get_order_by_id("not-an-id") is None
+
+
 def test_get_order_asks_for_the_name_with_hash_and_any_status(shopify_server):
     shopify_server.on("GET", ORDERS, Reply(200, {"orders": [make_shipped_order()]}))
 

@@ -23,6 +23,10 @@ class StoreClient(Protocol):
         """The order with this customer-facing number ("1042", "#1042", "WS-10023")."""
         ...
 
+    def get_order_by_id(self, order_id: str) -> Order | None:
+        """The order with the store's own id (webhooks about fulfillments carry only that)."""
+        ...
+
     def orders_for_email(self, email: str) -> list[Order]:
         """Every order placed with this email address, newest first."""
         ...

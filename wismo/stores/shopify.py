@@ -98,6 +98,14 @@ class ShopifyClient:
                     return self._with_hold(parse_order(raw))
         return None
 
+    def get_order_by_id(self, order_id: str) -> Order | None:
+        """The order with this Shopify id (numeric or a gid://shopify/Order/… id), else None."""
+        numeric = str(order_id).strip().rsplit("/", 1)[-1]  # gid://shopify/Order/450789469
+        if not numeric.isdigit():
+            return None
+        body = self._http.get(self._path(f"orders/{numeric}.json"), allow_404=True)
+        return None if body is None else self._with_hold(parse_order(_order(body)))
+
     def orders_for_email(self, email: str) -> list[Order]:
         """Every order placed with this email, newest first.
 
