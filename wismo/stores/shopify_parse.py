@@ -58,7 +58,7 @@ def parse_order(payload: Any) -> Order:
         customer_name=_customer_name(shipping, customer),
         shipping_address=address,
         items=_items(p.get("line_items"), "order.line_items"),
-        shipments=_shipments(p.get("fulfillments")),
+        shipments=parse_fulfillments(p.get("fulfillments")),
         promised_date=_promised_date(p.get("note_attributes")),
         shipping_method=_shipping_method(p.get("shipping_lines")),
         cancelled_at=_datetime(p, "cancelled_at"),
@@ -98,7 +98,9 @@ def _hold_words(hold: dict[str, Any]) -> str:
     return notes.strip() if notes and notes.strip() else GENERIC_HOLD
 
 
-def _shipments(value: Any) -> tuple[Shipment, ...]:
+def parse_fulfillments(value: Any) -> tuple[Shipment, ...]:
+    """Shopify fulfillments (a list, as in an order or a fulfillments webhook) as shipments;
+    cancelled and failed ones are left out."""
     shipments = []
     for raw in _list(value, "order.fulfillments"):
         f = _mapping(raw, "fulfillment")

@@ -1,0 +1,155 @@
+"""The engine's own copy of each order, kept current from webhooks without calling anyone.
+
+Deciding on an event must not cost a store and a carrier call (the engine takes in
+thousands of events a second), so the payloads the webhooks carry are kept as the
+providers sent them: the Shopify order (with its fulfillments) and each EasyPost
+tracker. An `Order` is assembled from them with the adapters' own parsers, exactly as
+a live lookup would build it. Older payloads never replace newer ones: a tracker only
+moves forward by its latest checkpoint, a fulfillment by its `updated_at`.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from wismo.domain import Order
+from wismo.orders import merge_tracking
+from wismo.sqlite import connect
+from wismo.stores.shopify_parse import parse_order
+from wismo.tracking.easypost import parse_tracker
+
+_SCHEMA = (
+    """
+    CREATE TABLE IF NOT EXISTS engine_orders (
+        order_number TEXT PRIMARY KEY,
+        order_id TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )
+    """,
+    "CREATE UNIQUE INDEX IF NOT EXISTS engine_orders_id ON engine_orders (order_id)",
+    """
+    CREATE TABLE IF NOT EXISTS engine_trackers (
+        tracking_number TEXT PRIMARY KEY,
+        order_number TEXT,
+        payload TEXT,
+        checkpoint_at TEXT
+    )
+    """,
+)
+
+
+class KnownOrders:
+    """Raw order and tracker payloads by order number and tracking number."""
+
+    def __init__(self, path: Path) -> None:
+        self._db = connect(path)
+        self._lock = threading.Lock()
+        with self._lock, self._db:
+            for statement in _SCHEMA:
+                self._db.execute(statement)
+
+    def put_order(self, payload: dict[str, Any]) -> Order:
+        """Keep a Shopify order (from a webhook or a lookup); its tracking numbers point to it."""
+        order = parse_order(payload)
+        now = datetime.now(timezone.utc).isoformat()
+        with self._lock, self._db:
+            self._db.execute(
+                "INSERT INTO engine_orders VALUES (?, ?, ?, ?) ON CONFLICT (order_number) DO"
+                " UPDATE SET order_id = excluded.order_id, payload = excluded.payload,"
+                " updated_at = excluded.updated_at",
+                (order.number, order.id, json.dumps(payload), now),
+            )
+            self._index(order)
+        return order
+
+    def put_fulfillment(self, fulfillment: dict[str, Any]) -> str | None:
+        """Merge a fulfillment into its order; the order's number, None if the order is unknown.
+
+        A fulfillment older than the one kept (by `updated_at`) is ignored.
+        """
+        order_id = str(fulfillment.get("order_id") or "")
+        with self._lock:
+            row = self._db.execute(
+                "SELECT payload FROM engine_orders WHERE order_id = ?", (order_id,)
+            ).fetchone()
+        if row is None:
+            return None
+        payload = json.loads(row[0])
+        others = payload.get("fulfillments") or []
+        kept = [f for f in others if f.get("id") != fulfillment.get("id")]
+        old = next((f for f in others if f.get("id") == fulfillment.get("id")), None)
+        if old is not None and _stamp(old.get("updated_at")) > _stamp(
+                fulfillment.get("updated_at")):
+            return parse_order(payload).number
+        payload["fulfillments"] = [*kept, fulfillment]
+        return self.put_order(payload).number
+
+    def put_tracker(self, tracker: dict[str, Any]) -> str | None:
+        """Keep an EasyPost tracker if it is newer; the order it belongs to, if known."""
+        tracking = parse_tracker(tracker)
+        latest = tracking.events[-1].at if tracking.events else tracking.updated_at
+        stamp = latest.astimezone(timezone.utc).isoformat() if latest else ""
+        with self._lock, self._db:
+            row = self._db.execute(
+                "SELECT order_number, checkpoint_at FROM engine_trackers"
+                " WHERE tracking_number = ?", (tracking.tracking_number,),
+            ).fetchone()
+            if row is not None and (row[1] or "") > stamp:
+                return row[0]
+            self._db.execute(
+                "INSERT INTO engine_trackers VALUES (?, NULL, ?, ?) ON CONFLICT"
+                " (tracking_number) DO UPDATE SET payload = excluded.payload,"
+                " checkpoint_at = excluded.checkpoint_at",
+                (tracking.tracking_number, json.dumps(tracker), stamp),
+            )
+        return row[0] if row is not None else None
+
+    def order(self, number: str) -> Order | None:
+        """The order as the engine knows it, with every kept tracker merged in."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT payload FROM engine_orders WHERE order_number = ?", (number,)
+            ).fetchone()
+            if row is None:
+                return None
+            trackers = dict(self._db.execute(
+                "SELECT tracking_number, payload FROM engine_trackers"
+                " WHERE order_number = ? AND payload IS NOT NULL", (number,),
+            ).fetchall())
+        order = parse_order(json.loads(row[0]))
+        shipments = tuple(
+            merge_tracking(s, parse_tracker(json.loads(trackers[s.tracking_number])))
+            if s.tracking_number in trackers else s
+            for s in order.shipments
+        )
+        return replace(order, shipments=shipments)
+
+    def numbers(self) -> list[str]:
+        """Every order the engine knows (for the periodic sweep)."""
+        with self._lock:
+            return [r[0] for r in self._db.execute(
+                "SELECT order_number FROM engine_orders ORDER BY order_number")]
+
+    def _index(self, order: Order) -> None:
+        for shipment in order.shipments:
+            if shipment.tracking_number:
+                self._db.execute(
+                    "INSERT INTO engine_trackers (tracking_number, order_number) VALUES (?, ?)"
+                    " ON CONFLICT (tracking_number) DO UPDATE SET order_number ="
+                    " excluded.order_number",
+                    (shipment.tracking_number, order.number),
+                )
+
+
+def _stamp(value: Any) -> str:
+    """An ISO timestamp in UTC for ordering ('' when missing or unreadable)."""
+    try:
+        return datetime.fromisoformat(str(value)).astimezone(timezone.utc).isoformat()
+    except ValueError:
+        return ""
