@@ -29,6 +29,7 @@ from wismo.domain import (
     Tracking,
     TrackingEvent,
 )
+from wismo.engine.model import Detection, Kind, OrderState, ShipmentState
 
 TODAY = date(2026, 11, 24)  # a Tuesday
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=timezone.utc)
@@ -145,3 +146,42 @@ def make_order(
     )
     fields.update(overrides)
     return Order(items=_items(items), shipments=tuple(shipments), tags=tuple(tags), **fields)
+
+
+# --- The proactive engine (wismo.engine) ---------------------------------------------------
+
+
+def make_shipment_state(
+    *,
+    status: Status = Status.IN_TRANSIT,
+    checkpoint_at: datetime | None = None,
+    reason: ExceptionReason | None = None,
+    carrier_eta: date | None = None,
+) -> ShipmentState:
+    """What the engine remembered about a parcel; ``checkpoint_at`` defaults to a day ago,
+    older than make_shipment's latest checkpoint, so the parcel's news counts as newer."""
+    return ShipmentState(status=status, checkpoint_at=checkpoint_at or days_ago(1),
+                         reason=reason, carrier_eta=carrier_eta)
+
+
+def make_order_state(
+    *,
+    shipments: dict[str, ShipmentState] | None = None,
+    cancelled: bool = False,
+    **state: Any,
+) -> OrderState:
+    """What the engine remembered about #1042: ``shipments``, else one parcel "ful-1" built
+    from ``state`` (make_shipment_state's keywords). ``shipments={}``: nothing shipped yet."""
+    if shipments is None:
+        shipments = {"ful-1": make_shipment_state(**state)}
+    return OrderState(order_number="1042", shipments=shipments, cancelled=cancelled)
+
+
+def make_detection(kind: Kind = Kind.SHIPPED, **overrides: Any) -> Detection:
+    """A detection about parcel "ful-1" of #1042 sent by UPS (override any field)."""
+    fields: dict[str, Any] = dict(
+        order_number="1042", shipment_id="ful-1", carrier="UPS",
+        tracking_number="1Z999AA10123456784",
+    )
+    fields.update(overrides)
+    return Detection(kind=kind, **fields)
