@@ -78,3 +78,11 @@ def test_a_fulfillment_for_an_unknown_order_says_so(known):
     assert known.put_fulfillment({"id": 1, "order_id": 42}) is None
     assert known.order("1001") is None
     assert known.numbers() == []
+
+
+def test_a_fulfillment_event_moves_its_parcel_on(known):
+    known.put_order(shopify_order())
+    event = {"id": 1, "fulfillment_id": 255858046, "order_id": 450789469,
+             "status": "out_for_delivery", "happened_at": "2014-01-23T08:00:00-05:00"}
+    assert known.put_fulfillment_event(event) == "1001"
+    assert known.order("1001").shipments[0].status == Status.OUT_FOR_DELIVERY

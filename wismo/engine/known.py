@@ -90,6 +90,26 @@ class KnownOrders:
         payload["fulfillments"] = [*kept, fulfillment]
         return self.put_order(payload).number
 
+    def put_fulfillment_event(self, event: dict[str, Any]) -> str | None:
+        """A carrier status Shopify recorded on a fulfillment (`fulfillment_events/create`):
+        it becomes that fulfillment's `shipment_status`, if it is newer."""
+        order_id = str(event.get("order_id") or "")
+        with self._lock:
+            row = self._db.execute(
+                "SELECT payload FROM engine_orders WHERE order_id = ?", (order_id,)
+            ).fetchone()
+        if row is None:
+            return None
+        payload = json.loads(row[0])
+        wanted = event.get("fulfillment_id")
+        target = next((f for f in payload.get("fulfillments") or [] if f.get("id") == wanted),
+                      None)
+        status = event.get("status")
+        if target is None or not status:
+            return parse_order(payload).number
+        at = event.get("happened_at") or event.get("created_at")
+        return self.put_fulfillment(target | {"shipment_status": status, "updated_at": at})
+
     def put_tracker(self, tracker: dict[str, Any]) -> str | None:
         """Keep an EasyPost tracker if it is newer; the order it belongs to, if known."""
         tracking = parse_tracker(tracker)

@@ -1,0 +1,166 @@
+"""Delivering outbox rows: chat messages through Rasa, the rest by email.
+
+A chat message goes through Rasa's `POST /conversations/{id}/trigger_intent` with the
+customer's channel as `output_channel` and the intent `EXTERNAL_order_update`, so the
+conversation holds what the customer was told and a reply like "why?" is understood
+(actions/updates.py). Customers with no chat channel get an email over SMTP.
+
+Each row is claimed before it is sent (two senders never send the same row), retried
+with exponential backoff and jitter (a provider's Retry-After is a floor) and, after the
+last try, left visible as failed (`wismo engine outbox --failed`), never dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from email.message import EmailMessage
+from urllib.parse import quote
+
+import requests
+
+from wismo.engine.outbox import OutboxRow, backoff
+from wismo.engine.store import EngineStore
+
+log = logging.getLogger(__name__)
+
+UPDATE_INTENT = "EXTERNAL_order_update"
+STALE_CLAIM = timedelta(minutes=5)
+
+
+class RetryableError(Exception):
+    """The recipient's side may accept it later (a 5xx, a 429, a timeout)."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class PermanentError(Exception):
+    """Trying again cannot help (a 4xx other than 429, a refused address)."""
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where emails go out; `host` None means email is not configured."""
+
+    host: str | None = None
+    port: int = 587
+    sender: str = "orders@example.com"
+    user: str | None = None
+    password: str | None = None
+    starttls: bool = True
+    subject: str = "An update on your order"
+
+
+class Sender:
+    """Sends what is due; `send_due` is called by the engine's loop (and by tests)."""
+
+    def __init__(
+        self,
+        store: EngineStore,
+        rasa_url: str,
+        *,
+        smtp: SmtpSettings | None = None,
+        max_attempts: int = 6,
+        timeout: float = 10.0,
+        clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+        session: requests.Session | None = None,
+    ) -> None:
+        self.store, self.rasa_url = store, rasa_url.rstrip("/")
+        self.smtp = smtp or SmtpSettings()
+        self.max_attempts, self.timeout, self.clock = max_attempts, timeout, clock
+        self.http = session or requests.Session()
+
+    def recover(self) -> int:
+        """On start-up: rows claimed by a sender that died mid-send go back to the queue."""
+        released = self.store.release_stale_claims(self.clock() - STALE_CLAIM)
+        if released:
+            log.warning("%d outbox row(s) were claimed by a stopped sender: queued again",
+                        released)
+        return released
+
+    def send_due(self, limit: int = 50) -> int:
+        """Send every row that is due now; the number sent."""
+        sent = 0
+        for row in self.store.due(self.clock(), limit):
+            if row.id is None or not self.store.claim(row.id):
+                continue  # another sender has it
+            try:
+                self.deliver(row)
+            except RetryableError as exc:
+                self._retry(row, str(exc), exc.retry_after)
+            except PermanentError as exc:
+                log.error("outbox %s to %s failed for good: %s", row.id, row.channel, exc)
+                self.store.mark_failed(row.id, str(exc))
+            else:
+                self.store.mark_sent(row.id, self.clock())
+                sent += 1
+        return sent
+
+    def deliver(self, row: OutboxRow) -> None:
+        """One attempt; raises RetryableError or PermanentError."""
+        if row.channel == "email":
+            self._email(row)
+        else:
+            self._chat(row)
+
+    def _chat(self, row: OutboxRow) -> None:
+        conversation = quote(row.conversation_id or "", safe=":+@")
+        url = f"{self.rasa_url}/conversations/{conversation}/trigger_intent"
+        entities = {"order_number": row.order_number, "update_text": row.text,
+                    "update_kind": row.kind.split("/")[0]}
+        try:
+            response = self.http.post(url, params={"output_channel": row.channel},
+                                      json={"name": UPDATE_INTENT, "entities": entities},
+                                      timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise RetryableError(f"Rasa unreachable: {type(exc).__name__}") from None
+        if response.ok:
+            return
+        status = response.status_code
+        if status == 429 or status >= 500:
+            raise RetryableError(f"Rasa answered {status}", _retry_after(response))
+        raise PermanentError(f"Rasa answered {status}: {response.text[:200]}")
+
+    def _email(self, row: OutboxRow) -> None:
+        if not self.smtp.host:
+            raise PermanentError("email is not configured (WISMO_SMTP_HOST)")
+        mail = EmailMessage()
+        mail["From"], mail["To"] = self.smtp.sender, row.address or ""
+        mail["Subject"] = f"{self.smtp.subject} #{row.order_number}"
+        mail.set_content(row.text)
+        try:
+            with smtplib.SMTP(self.smtp.host, self.smtp.port, timeout=self.timeout) as smtp:
+                if self.smtp.starttls and smtp.has_extn("starttls"):
+                    smtp.starttls()
+                if self.smtp.user:
+                    smtp.login(self.smtp.user, self.smtp.password or "")
+                smtp.send_message(mail)
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise PermanentError(f"address refused: {exc.recipients}") from None
+        except (smtplib.SMTPException, OSError) as exc:
+            raise RetryableError(f"SMTP: {type(exc).__name__}") from None
+
+    def _retry(self, row: OutboxRow, error: str, retry_after: float | None) -> None:
+        assert row.id is not None
+        attempts = row.attempts + 1  # the claim counted this try
+        if attempts >= self.max_attempts:
+            log.error("outbox %s to %s failed after %d tries: %s", row.id, row.channel,
+                      attempts, error)
+            self.store.mark_failed(row.id, error)
+            return
+        wait = backoff(attempts, retry_after=retry_after)
+        log.warning("outbox %s to %s: %s; retry in %.0f s", row.id, row.channel, error, wait)
+        self.store.mark_retry(row.id, error, self.clock() + timedelta(seconds=wait))
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    raw = response.headers.get("Retry-After")
+    try:
+        return float(raw) if raw else None
+    except ValueError:
+        return None
