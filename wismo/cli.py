@@ -32,6 +32,13 @@ def main(argv: list[str] | None = None) -> int:
     telegram_sub = telegram.add_subparsers(dest="telegram_command", required=True)
     telegram_sub.add_parser("set-webhook", help="point Telegram at TELEGRAM_WEBHOOK_URL "
                             "with TELEGRAM_SECRET_TOKEN (docs/channels/telegram.md)")
+    engine = sub.add_parser("engine", help="run the proactive engine (webhooks in, updates out)")
+    engine.add_argument("--rasa-url", default=None,
+                        help="Rasa server to send updates through (default: localhost:5005)")
+    engine_sub = engine.add_subparsers(dest="engine_command")
+    outbox = engine_sub.add_parser("outbox", help="list the latest outbox rows")
+    outbox.add_argument("--failed", action="store_true", help="only rows that failed for good")
+    outbox.add_argument("--limit", type=int, default=50)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     if args.command == "telegram":  # needs only the TELEGRAM_* variables
@@ -53,10 +60,29 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "train":
         ensure_model(PROJECT, progress=print)
         return 0
+    if args.command == "engine":
+        return _engine(settings, args)
     from wismo.sandbox.__main__ import main as sandbox_main
 
     return sandbox_main((["--port", str(args.port)] if args.port else [])
                         + (["--list"] if args.list else []))
+
+
+def _engine(settings: Settings, args: argparse.Namespace) -> int:
+    from wismo.engine.server import outbox_lines, serve
+    from wismo.engine.store import EngineStore
+
+    if args.engine_command == "outbox":
+        lines = outbox_lines(EngineStore(Path(settings.var_dir) / "wismo.db"), args.failed,
+                             args.limit)
+        print("\n".join(lines) if lines else "(no rows)")
+        return 0
+    try:
+        serve(settings, args.rasa_url or f"http://127.0.0.1:{settings.rasa_port}")
+    except ConfigError as exc:
+        print(f"wismo engine: {exc}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def _up(settings: Settings, chat: bool) -> int:
@@ -70,6 +96,7 @@ def _up(settings: Settings, chat: bool) -> int:
         f"\nwismo is up.\n"
         f"  Rasa server (REST channel): {stack.rasa_url}/webhooks/rest/webhook\n"
         f"  Action server:              {stack.action_url}/webhook\n"
+        f"  Engine webhooks:            {stack.engine_url}/webhooks/shopify, /webhooks/easypost\n"
         f"  Store and carrier:          {stack.settings.shopify_store_url} — {where}\n"
         f"  Logs:                       {Path(settings.var_dir) / '*.log'}"
     )

@@ -21,6 +21,10 @@ DEFAULT_RETURN_POLICY = (
 )
 
 
+SANDBOX_SHOPIFY_SECRET = "sandbox_shopify_webhook_secret"
+SANDBOX_EASYPOST_SECRET = "sandbox_easypost_webhook_secret"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything wismo reads from the environment."""
@@ -42,6 +46,16 @@ class Settings:
     timezone: str = "UTC"
     # Offered as a deep link (t.me/<bot>?start=…) to customers who want updates on Telegram.
     telegram_bot_username: str | None = None
+    # The proactive engine (`wismo engine`): webhook intake port, webhook secrets, rules, email.
+    engine_port: int = 5056
+    shopify_webhook_secret: str | None = None
+    easypost_webhook_secret: str | None = None
+    rules_path: Path | None = None  # default: rules/notifications.yml
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_from: str = "orders@example.com"
+    smtp_user: str | None = None
+    smtp_password: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -66,6 +80,15 @@ class Settings:
             sandbox_port=int(_number(env, "WISMO_SANDBOX_PORT", cls.sandbox_port)),
             timezone=env.get("WISMO_TIMEZONE") or cls.timezone,
             telegram_bot_username=(env.get("TELEGRAM_BOT_USERNAME") or "").lstrip("@") or None,
+            engine_port=int(_number(env, "WISMO_ENGINE_PORT", cls.engine_port)),
+            shopify_webhook_secret=env.get("SHOPIFY_WEBHOOK_SECRET") or None,
+            easypost_webhook_secret=env.get("EASYPOST_WEBHOOK_SECRET") or None,
+            rules_path=Path(env["WISMO_RULES"]) if env.get("WISMO_RULES") else None,
+            smtp_host=env.get("WISMO_SMTP_HOST") or None,
+            smtp_port=int(_number(env, "WISMO_SMTP_PORT", cls.smtp_port)),
+            smtp_from=env.get("WISMO_SMTP_FROM") or cls.smtp_from,
+            smtp_user=env.get("WISMO_SMTP_USER") or None,
+            smtp_password=env.get("WISMO_SMTP_PASSWORD") or None,
         )
         if s.shopify_store_url and not s.shopify_access_token:
             raise ConfigError("SHOPIFY_ACCESS_TOKEN is required when SHOPIFY_STORE_URL is set")
@@ -79,13 +102,16 @@ class Settings:
         return not self.shopify_store_url
 
     def with_sandbox(self, url: str, shopify_token: str, easypost_key: str) -> Settings:
-        """These settings pointed at a running sandbox."""
+        """These settings pointed at a running sandbox (which signs its webhooks with the
+        sandbox secrets unless others are set)."""
         return replace(
             self,
             shopify_store_url=url,
             shopify_access_token=shopify_token,
             easypost_api_key=easypost_key,
             easypost_base_url=url,
+            shopify_webhook_secret=self.shopify_webhook_secret or SANDBOX_SHOPIFY_SECRET,
+            easypost_webhook_secret=self.easypost_webhook_secret or SANDBOX_EASYPOST_SECRET,
         )
 
     def to_env(self) -> dict[str, str]:
@@ -107,6 +133,15 @@ class Settings:
             "WISMO_SANDBOX_PORT": str(self.sandbox_port),
             "WISMO_TIMEZONE": self.timezone,
             "TELEGRAM_BOT_USERNAME": self.telegram_bot_username,
+            "WISMO_ENGINE_PORT": str(self.engine_port),
+            "SHOPIFY_WEBHOOK_SECRET": self.shopify_webhook_secret,
+            "EASYPOST_WEBHOOK_SECRET": self.easypost_webhook_secret,
+            "WISMO_RULES": str(self.rules_path) if self.rules_path else None,
+            "WISMO_SMTP_HOST": self.smtp_host,
+            "WISMO_SMTP_PORT": str(self.smtp_port),
+            "WISMO_SMTP_FROM": self.smtp_from,
+            "WISMO_SMTP_USER": self.smtp_user,
+            "WISMO_SMTP_PASSWORD": self.smtp_password,
         }
         return {k: v for k, v in pairs.items() if v}
 

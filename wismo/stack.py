@@ -1,4 +1,4 @@
-"""Start and stop the whole agent: sandbox, action server, Rasa server.
+"""Start and stop the whole agent: sandbox, action server, Rasa server, engine.
 
 Used by `wismo up`, the end-to-end tests and the benchmarks, so all three run
 the same stack the same way.
@@ -33,6 +33,7 @@ class Stack:
     settings: Settings
     rasa_url: str
     action_url: str
+    engine_url: str = ""
     sandbox: Any = None
     channels: ChannelPlan = field(default_factory=ChannelPlan)
     processes: list[subprocess.Popen] = field(default_factory=list)
@@ -89,6 +90,7 @@ def start_stack(
         settings=settings,
         rasa_url=f"http://127.0.0.1:{settings.rasa_port}",
         action_url=f"http://127.0.0.1:{settings.action_port}",
+        engine_url=f"http://127.0.0.1:{settings.engine_port}",
         sandbox=sandbox,
         channels=channels,
     )
@@ -104,6 +106,10 @@ def start_stack(
              "--credentials", str(write_credentials(channels, var / "credentials.yml")),
              "--endpoints", str(write_endpoints(var, settings.action_port))],
             project, env, log_dir / "rasa.log",
+        ))
+        stack.processes.append(_spawn(
+            [sys.executable, "-m", "wismo.engine", "--rasa-url", stack.rasa_url],
+            project, env, log_dir / "engine.log",
         ))
         _wait_until_up(stack, start_timeout)
     except BaseException:
@@ -139,6 +145,7 @@ def _wait_until_up(stack: Stack, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     checks = {
         "action server": f"{stack.action_url}/health",
+        "engine": f"{stack.engine_url}/health",
         "Rasa server": f"{stack.rasa_url}/status",
     }
     for name, url in checks.items():

@@ -39,8 +39,11 @@ class Providers:
     def __init__(self, telegram: FakeProvider, twilio: FakeProvider) -> None:
         self.telegram, self.twilio = telegram, twilio
 
+    rules: str = ""
+
     def env(self) -> dict[str, str]:
         return {
+            "WISMO_RULES": self.rules,
             "TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN, "TELEGRAM_BOT_USERNAME": "wismo_e2e_bot",
             "TELEGRAM_WEBHOOK_URL": "https://e2e.example.com/webhooks/telegram/webhook",
             "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET,
@@ -52,7 +55,7 @@ class Providers:
 
 
 @pytest.fixture(scope="session")
-def providers() -> Iterator[Providers]:
+def providers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Providers]:
     with FakeProvider(not_found=Reply(404, {"ok": False})) as telegram, \
             FakeProvider(not_found=Reply(404, tw.NOT_FOUND)) as twilio:
         telegram.on("POST", f"/bot{TELEGRAM_TOKEN}/sendMessage", Reply(200, sent_message()))
@@ -60,7 +63,12 @@ def providers() -> Iterator[Providers]:
                     Reply(200, {"ok": True, "result": True}))
         twilio.on("POST", tw.MESSAGES_PATH,
                   Reply(201, tw.message_resource(to=tw.CUSTOMER, sender=tw.SMS_NUMBER)))
-        yield Providers(telegram, twilio)
+        found = Providers(telegram, twilio)
+        # The default rules, but no quiet hours: the tests run at any hour of the day.
+        rules = tmp_path_factory.mktemp("rules") / "notifications.yml"
+        rules.write_text("quiet_hours: off\n")
+        found.rules = str(rules)
+        yield found
 
 
 @pytest.fixture(scope="session")
@@ -70,6 +78,7 @@ def stack(model: Path, tmp_path_factory: pytest.TempPathFactory,
         var_dir=tmp_path_factory.mktemp("var"),
         rasa_port=free_port(),
         action_port=free_port(),
+        engine_port=free_port(),
         sandbox_port=0,
         http_timeout=2.0,
         http_retries=1,

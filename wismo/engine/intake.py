@@ -22,9 +22,8 @@ import functools
 import hashlib
 import json
 import logging
-import os
 import sqlite3
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +32,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.common import MAX_WEBHOOK_BYTES, too_large
+from wismo.config import Settings
 from wismo.engine.store import EngineStore
 from wismo.engine.verify import EASYPOST_HEADER, SHOPIFY_HEADER, easypost_valid, shopify_valid
 from wismo.errors import ProviderResponseError
@@ -63,11 +63,10 @@ class WebhookSecrets:
     easypost: str | None = None
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> WebhookSecrets:
-        """SHOPIFY_WEBHOOK_SECRET and EASYPOST_WEBHOOK_SECRET."""
-        env = os.environ if env is None else env
-        return cls(shopify=env.get("SHOPIFY_WEBHOOK_SECRET") or None,
-                   easypost=env.get("EASYPOST_WEBHOOK_SECRET") or None)
+    def from_settings(cls, settings: Settings) -> WebhookSecrets:
+        """SHOPIFY_WEBHOOK_SECRET and EASYPOST_WEBHOOK_SECRET, as Settings read them."""
+        return cls(shopify=settings.shopify_webhook_secret,
+                   easypost=settings.easypost_webhook_secret)
 
 
 @dataclass(frozen=True)

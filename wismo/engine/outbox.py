@@ -154,6 +154,11 @@ class OutboxQueue:
         """Rows that exhausted their retries, newest first: what an operator should look at."""
         return self._select("status = ? ORDER BY id DESC LIMIT ?", (FAILED, limit))
 
+    def recent(self, limit: int = 50) -> list[OutboxRow]:
+        """The latest rows, oldest first (`wismo engine outbox`)."""
+        return self._select("id IN (SELECT id FROM outbox ORDER BY id DESC LIMIT ?) ORDER BY id",
+                            (limit,))
+
     def for_order(self, order_number: str, since: datetime) -> list[OutboxRow]:
         """Rows queued for an order since `since`, oldest first: the history the rules count
         (at most N per order per day, once per status change)."""

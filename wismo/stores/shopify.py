@@ -100,11 +100,20 @@ class ShopifyClient:
 
     def get_order_by_id(self, order_id: str) -> Order | None:
         """The order with this Shopify id (numeric or a gid://shopify/Order/… id), else None."""
+        payload = self.order_payload(order_id)
+        return None if payload is None else self._with_hold(parse_order(payload))
+
+    def order_payload(self, order_id: str) -> dict[str, Any] | None:
+        """The order as Shopify sends it (what an orders/* webhook carries), else None.
+
+        The proactive engine keeps payloads like this one, so it can fold later webhooks
+        into an order it first heard of through a fulfillment.
+        """
         numeric = str(order_id).strip().rsplit("/", 1)[-1]  # gid://shopify/Order/450789469
         if not numeric.isdigit():
             return None
         body = self._http.get(self._path(f"orders/{numeric}.json"), allow_404=True)
-        return None if body is None else self._with_hold(parse_order(_order(body)))
+        return None if body is None else _order(body)
 
     def orders_for_email(self, email: str) -> list[Order]:
         """Every order placed with this email, newest first.
