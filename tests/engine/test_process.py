@@ -128,3 +128,22 @@ def test_an_unusable_event_is_kept_with_its_error_and_the_rest_go_on(world):
 def test_outbox_keys_name_the_news_and_the_recipient():
     key = outbox_key(("1001:1:shipped:a", "1001:1:late:b"), "telegram:42")
     assert detection_keys(key) == ("1001:1:shipped:a", "1001:1:late:b")
+
+
+def test_a_parcel_with_no_carrier_news_is_polled_and_its_news_told(tmp_path):
+    asked: list[tuple[str, str | None]] = []
+
+    def carrier(tracking_number: str, carrier_name: str | None) -> dict:
+        asked.append((tracking_number, carrier_name))
+        return tracker_update()["result"]
+
+    w = World(tmp_path / "wismo.db")
+    w.engine.fetch_tracker = carrier
+    w.contacts.verified("telegram:42", "telegram", EMAIL, "1001")
+    w.receive("shopify", "orders/create", order_placed())
+    w.engine.process_pending()
+    [review] = w.engine.poll()
+    assert asked == [(TRACKING, "UPS")]
+    assert [r.kind for r in review.queued] == ["shipped"]
+    assert w.engine.poll() == []  # just asked: not again until it is stale once more
+    assert asked == [(TRACKING, "UPS")]

@@ -38,7 +38,10 @@ _SCHEMA = (
         tracking_number TEXT PRIMARY KEY,
         order_number TEXT,
         payload TEXT,
-        checkpoint_at TEXT
+        checkpoint_at TEXT,
+        carrier TEXT,
+        status TEXT,
+        polled_at TEXT
     )
     """,
 )
@@ -123,10 +126,11 @@ class KnownOrders:
             if row is not None and (row[1] or "") > stamp:
                 return row[0]
             self._db.execute(
-                "INSERT INTO engine_trackers VALUES (?, NULL, ?, ?) ON CONFLICT"
-                " (tracking_number) DO UPDATE SET payload = excluded.payload,"
-                " checkpoint_at = excluded.checkpoint_at",
-                (tracking.tracking_number, json.dumps(tracker), stamp),
+                "INSERT INTO engine_trackers (tracking_number, payload, checkpoint_at, status)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (tracking_number) DO UPDATE SET"
+                " payload = excluded.payload, checkpoint_at = excluded.checkpoint_at,"
+                " status = excluded.status",
+                (tracking.tracking_number, json.dumps(tracker), stamp, tracking.status.value),
             )
         return row[0] if row is not None else None
 
@@ -150,6 +154,26 @@ class KnownOrders:
         )
         return replace(order, shipments=shipments)
 
+    def stale_trackers(self, older_than: datetime, limit: int,
+                       now: datetime) -> list[tuple[str, str | None]]:
+        """(tracking number, carrier) of parcels still on their way whose last news (and
+        last poll) is older than `older_than`: a carrier that sends no webhooks, or one
+        that went quiet. Marked as polled now, so the next sweep picks others."""
+        cutoff = older_than.astimezone(timezone.utc).isoformat()
+        with self._lock, self._db:
+            rows = self._db.execute(
+                "SELECT tracking_number, carrier FROM engine_trackers"
+                " WHERE order_number IS NOT NULL"
+                " AND COALESCE(status, '') NOT IN ('delivered', 'cancelled')"
+                " AND COALESCE(checkpoint_at, '') < ? AND COALESCE(polled_at, '') < ?"
+                " ORDER BY COALESCE(polled_at, ''), COALESCE(checkpoint_at, '') LIMIT ?",
+                (cutoff, cutoff, limit),
+            ).fetchall()
+            polled = now.astimezone(timezone.utc).isoformat()
+            self._db.executemany("UPDATE engine_trackers SET polled_at = ? WHERE"
+                                 " tracking_number = ?", [(polled, r[0]) for r in rows])
+        return [(r[0], r[1]) for r in rows]
+
     def numbers(self) -> list[str]:
         """Every order the engine knows (for the periodic sweep)."""
         with self._lock:
@@ -160,10 +184,10 @@ class KnownOrders:
         for shipment in order.shipments:
             if shipment.tracking_number:
                 self._db.execute(
-                    "INSERT INTO engine_trackers (tracking_number, order_number) VALUES (?, ?)"
-                    " ON CONFLICT (tracking_number) DO UPDATE SET order_number ="
-                    " excluded.order_number",
-                    (shipment.tracking_number, order.number),
+                    "INSERT INTO engine_trackers (tracking_number, order_number, carrier)"
+                    " VALUES (?, ?, ?) ON CONFLICT (tracking_number) DO UPDATE SET"
+                    " order_number = excluded.order_number, carrier = excluded.carrier",
+                    (shipment.tracking_number, order.number, shipment.carrier),
                 )
 
 

@@ -34,7 +34,11 @@ log = logging.getLogger(__name__)
 # Fetches a Shopify order's raw payload by id when a webhook names an order the engine
 # has not seen yet (one placed before it started); None: not found.
 FetchOrder = Callable[[str], dict[str, Any] | None]
+# Fetches an EasyPost Tracker's raw payload by tracking number (and carrier, if known).
+FetchTracker = Callable[[str, str | None], Any]
 HISTORY_WINDOW = timedelta(days=30)
+STALE_AFTER = timedelta(hours=6)  # no carrier news for this long: ask the carrier
+POLL_BATCH = 30  # trackers asked per poll: well inside EasyPost's rate limits
 
 
 @dataclass
@@ -59,12 +63,13 @@ class Engine:
         rules: Rules,
         *,
         fetch_order: FetchOrder | None = None,
+        fetch_tracker: FetchTracker | None = None,
         thresholds: Thresholds = DEFAULT_THRESHOLDS,
         clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
     ) -> None:
         self.store, self.known, self.contacts, self.cases = store, known, contacts, cases
         self.rules, self.thresholds, self.clock = rules, thresholds, clock
-        self.fetch_order = fetch_order
+        self.fetch_order, self.fetch_tracker = fetch_order, fetch_tracker
 
     def process_pending(self, limit: int = 500) -> list[Review]:
         """Apply up to `limit` stored events, then review every order they touched once."""
@@ -101,6 +106,27 @@ class Engine:
                 self.known.put_order(raw)
                 number = put(payload)
         return number
+
+    def poll(self, limit: int = POLL_BATCH) -> list[Review]:
+        """Ask the carrier about parcels with no news for STALE_AFTER (no webhooks from their
+        carrier, or a missed one), a few per call, then review their orders."""
+        if self.fetch_tracker is None:
+            return []
+        touched: dict[str, None] = {}
+        now = self.clock()
+        for tracking_number, carrier in self.known.stale_trackers(now - STALE_AFTER, limit,
+                                                                  now):
+            try:
+                number = self.known.put_tracker(self.fetch_tracker(tracking_number, carrier))
+            except ProviderUnavailable as exc:  # rate-limited or down: try the rest later
+                log.warning("tracker poll stopped: %s", exc)
+                break
+            except (WismoError, ValueError, KeyError, TypeError) as exc:
+                log.error("tracker poll of a parcel failed: %s", exc)
+                continue
+            if number:
+                touched[number] = None
+        return [self.review(number) for number in touched]
 
     def sweep(self) -> list[Review]:
         """Review every known order: what the passing of time alone has made news."""

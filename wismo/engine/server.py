@@ -3,8 +3,9 @@
 One process: a Sanic app answers Shopify and EasyPost webhooks (stored, then 200), and a
 background task, once a second, folds new events into orders and queues messages
 (Engine.process_pending), sends what is due (Sender.send_due), and every few minutes
-sweeps every known order for the news time alone makes. The blocking work runs in a
-worker thread so the intake always answers at once.
+asks the carrier about parcels whose webhooks went quiet and sweeps every known order for
+the news time alone makes. The blocking work runs in a worker thread so the intake always
+answers at once.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from wismo.engine.rules_load import DEFAULT_RULES_PATH
 from wismo.engine.sender import Sender, SmtpSettings
 from wismo.engine.store import EngineStore
 from wismo.stores.shopify import ShopifyClient
+from wismo.tracking.easypost import EasyPostClient
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +57,13 @@ def build(settings: Settings, rasa_url: str) -> Parts:
                                 api_version=settings.shopify_api_version,
                                 timeout=settings.http_timeout, retries=settings.http_retries)
         fetch = shopify.order_payload
+    carrier = None
+    if settings.easypost_api_key:
+        carrier = EasyPostClient(settings.easypost_base_url, settings.easypost_api_key,
+                                 timeout=settings.http_timeout,
+                                 retries=settings.http_retries).tracker_payload
     engine = Engine(store, KnownOrders(db), ContactStore(db), CaseStore(db), rules,
-                    fetch_order=fetch)
+                    fetch_order=fetch, fetch_tracker=carrier)
     smtp = SmtpSettings(host=settings.smtp_host, port=settings.smtp_port,
                         sender=settings.smtp_from, user=settings.smtp_user,
                         password=settings.smtp_password)
@@ -83,6 +90,7 @@ async def _loop(parts: Parts) -> None:
             await asyncio.to_thread(parts.engine.process_pending)
             if loop.time() - last_sweep > SWEEP_SECONDS:
                 last_sweep = loop.time()
+                await asyncio.to_thread(parts.engine.poll)
                 await asyncio.to_thread(parts.engine.sweep)
             await asyncio.to_thread(parts.sender.send_due)
         except Exception:  # the loop must outlive one bad turn; the next tick tries again

@@ -78,10 +78,15 @@ class EasyPostClient:
 
         ``POST /v2/trackers`` is idempotent per tracking code, so it serves as a lookup.
         """
+        return parse_tracker(self.tracker_payload(tracking_number, carrier))
+
+    def tracker_payload(self, tracking_number: str, carrier: str | None = None) -> Any:
+        """The Tracker as EasyPost sends it (what a tracker.updated event carries): the
+        proactive engine keeps these and polls for parcels whose webhooks went quiet."""
         fields = {"tracking_code": tracking_number}
         if carrier:
             fields["carrier"] = carrier
-        return parse_tracker(self._http.post("/v2/trackers", json={"tracker": fields}))
+        return self._http.post("/v2/trackers", json={"tracker": fields})
 
     def retrieve(self, tracker_id: str) -> Tracking:
         """Read a Tracker by its id (``trk_...``)."""
