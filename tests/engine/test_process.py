@@ -147,3 +147,19 @@ def test_a_parcel_with_no_carrier_news_is_polled_and_its_news_told(tmp_path):
     assert [r.kind for r in review.queued] == ["shipped"]
     assert w.engine.poll() == []  # just asked: not again until it is stale once more
     assert asked == [(TRACKING, "UPS")]
+
+
+@pytest.mark.parametrize(("state", "queued_now"), [("CA", True), ("KY", False)])
+def test_quiet_hours_follow_the_delivery_address(tmp_path, state, queued_now):
+    evening = datetime(2024, 8, 3, 3, 30, tzinfo=timezone.utc)  # 8:30pm in LA, 11:30pm in KY
+    w = World(tmp_path / "wismo.db")
+    w.engine.clock = lambda: evening
+    w.contacts.verified("telegram:42", "telegram", EMAIL, "1001")
+    order = order_placed()
+    order["shipping_address"]["province_code"] = state
+    w.receive("shopify", "orders/create", order)
+    w.engine.process_pending()
+    w.receive("easypost", "tracker.updated", tracker_update())
+    [review] = w.engine.process_pending()
+    [row] = review.queued
+    assert (row.next_attempt_at <= evening) is queued_now  # KY: held until 8am local

@@ -26,6 +26,7 @@ from wismo.engine.model import Detection
 from wismo.engine.outbox import OutboxRow
 from wismo.engine.rules import Action, Decision, History, Rules, Sent, decide
 from wismo.engine.store import EngineStore, StoredEvent
+from wismo.engine.zones import time_zone
 from wismo.errors import ProviderUnavailable, WismoError
 from wismo.identity import normalise_phone
 
@@ -143,7 +144,8 @@ class Engine:
         result.detections = detect(order, before, now, self.thresholds)
         contacts = self.contacts.reachable(email=order.email, phone=_phone(order))
         result.decisions = decide(result.detections, contacts, self._history(number, now),
-                                  now, self.rules, email=order.email)
+                                  now, self.rules, customer_tz=time_zone(order.shipping_address),
+                                  email=order.email)
         rows = [row for d in result.decisions if (row := self._row(d, order, now))]
         result.queued = self.store.commit_changes(number, snapshot(order, before), rows)
         for d in result.decisions:
