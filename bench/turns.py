@@ -294,8 +294,8 @@ def free_port() -> int:
 def running_stack(model: Path, var: Path) -> Iterator[Stack]:
     """The whole agent on free local ports, stopped however the block ends."""
     settings = Settings(var_dir=var, rasa_port=free_port(), action_port=free_port(),
-                        engine_port=free_port(),
-                        sandbox_port=0)
+                        engine_port=free_port(), sandbox_port=0,
+                        sandbox_tick=0)  # stable orders: the same conversations every run
     stack = start_stack(settings, model)
     try:
         yield stack

@@ -43,6 +43,7 @@ class Settings:
     rasa_port: int = 5005
     action_port: int = 5055
     sandbox_port: int = 8008
+    sandbox_tick: float = 20.0  # seconds between the sandbox clock's steps; 0 = no clock
     timezone: str = "UTC"
     # Offered as a deep link (t.me/<bot>?start=…) to customers who want updates on Telegram.
     telegram_bot_username: str | None = None
@@ -78,6 +79,7 @@ class Settings:
             rasa_port=int(_number(env, "WISMO_RASA_PORT", cls.rasa_port)),
             action_port=int(_number(env, "WISMO_ACTION_PORT", cls.action_port)),
             sandbox_port=int(_number(env, "WISMO_SANDBOX_PORT", cls.sandbox_port)),
+            sandbox_tick=_number(env, "WISMO_SANDBOX_TICK", cls.sandbox_tick),
             timezone=env.get("WISMO_TIMEZONE") or cls.timezone,
             telegram_bot_username=(env.get("TELEGRAM_BOT_USERNAME") or "").lstrip("@") or None,
             engine_port=int(_number(env, "WISMO_ENGINE_PORT", cls.engine_port)),
@@ -131,6 +133,7 @@ class Settings:
             "WISMO_RASA_PORT": str(self.rasa_port),
             "WISMO_ACTION_PORT": str(self.action_port),
             "WISMO_SANDBOX_PORT": str(self.sandbox_port),
+            "WISMO_SANDBOX_TICK": str(self.sandbox_tick),
             "WISMO_TIMEZONE": self.timezone,
             "TELEGRAM_BOT_USERNAME": self.telegram_bot_username,
             "WISMO_ENGINE_PORT": str(self.engine_port),

@@ -112,6 +112,10 @@ def start_stack(
             project, env, log_dir / "engine.log",
         ))
         _wait_until_up(stack, start_timeout)
+        if sandbox is not None:  # parcels move along; the engine hears it (docs/sandbox.md)
+            sandbox.start_clock(stack.engine_url, settings.sandbox_tick,
+                                shopify_secret=settings.shopify_webhook_secret,
+                                easypost_secret=settings.easypost_webhook_secret)
     except BaseException:
         stack.stop()
         raise

@@ -9,6 +9,9 @@ Fault injection (see docs/sandbox.md):
     request for a method and path answers 429 with ``Retry-After: 1``, repeats succeed;
   * ``POST /_sandbox/rate-limit?count=N`` (or ``SandboxServer.arm_rate_limit(N)``): the
     next N API requests, whatever they carry, answer 429.
+
+With a webhook target, a clock (clock.py) moves the live orders along and sends their
+signed webhooks there.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from wismo.sandbox import easypost_api, shopify_api
+from wismo.sandbox.clock import DEFAULT_TICK, SandboxClock
 from wismo.sandbox.http import Reply
 from wismo.sandbox.seed import Seed, build_seed
 
@@ -172,6 +176,7 @@ class SandboxServer:
         host, port = httpd.server_address[:2]
         self.host, self.port = str(host), int(port)
         self.url = f"http://{self.host}:{self.port}"
+        self.clock: SandboxClock | None = None
 
     @property
     def state(self) -> SandboxState:
@@ -194,7 +199,22 @@ class SandboxServer:
         with self.state.lock:
             self.state.rate_limit_armed += count
 
+    def start_clock(self, target: str, tick: float = DEFAULT_TICK,
+                    **options: Any) -> SandboxClock | None:
+        """Move the live orders every ``tick`` seconds and POST their webhooks to ``target``
+        (a base URL: ``/webhooks/shopify`` and ``/webhooks/easypost`` are added); options go
+        to SandboxClock. A tick of 0 or less means no clock: None."""
+        if tick <= 0:
+            log.info("sandbox clock off")
+            return None
+        if self.clock is not None:
+            self.clock.stop()
+        self.clock = SandboxClock(self.state, target, tick=tick, **options).start()
+        return self.clock
+
     def stop(self) -> None:
+        if self.clock is not None:
+            self.clock.stop()
         self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join(timeout=5)
@@ -214,8 +234,11 @@ def start_sandbox(
     shopify_token: str = DEFAULT_TOKEN,
     easypost_key: str = DEFAULT_KEY,
     slow_delay: float = DEFAULT_SLOW_DELAY,
+    webhook_target: str | None = None,
+    tick: float | None = None,
 ) -> SandboxServer:
-    """Start the sandbox in a daemon thread; port 0 picks a free port."""
+    """Start the sandbox in a daemon thread; port 0 picks a free port. With a
+    ``webhook_target``, its clock runs too (every ``tick`` seconds; 0 = off)."""
     seed = build_seed(today or date.today())
     state = SandboxState(seed, shopify_token, easypost_key, slow_delay)
     httpd = _Server((host, port), state)
@@ -223,4 +246,6 @@ def start_sandbox(
     thread.start()
     server = SandboxServer(httpd, thread)
     log.info("sandbox listening", extra={"url": server.url, "orders": len(seed.orders)})
+    if webhook_target:
+        server.start_clock(webhook_target, DEFAULT_TICK if tick is None else tick)
     return server
