@@ -171,6 +171,15 @@ def test_a_customer_without_chat_gets_an_email(store, rasa, clock, smtp):
     assert TEXT in mail.get_payload(decode=True).decode()
 
 
+def test_without_smtp_an_email_is_written_to_the_mail_drop(store, rasa, clock, tmp_path):
+    row = queue(store, channel="email", to="bob.norman@hostmail.com")
+    drop = tmp_path / "mail"
+    assert sender(store, rasa, clock, smtp=SmtpSettings(drop_dir=drop)).send_due() == 1
+    mail = message_from_bytes((drop / f"outbox-{row.id}.eml").read_bytes())
+    assert mail["To"] == "bob.norman@hostmail.com"
+    assert TEXT in mail.get_payload(decode=True).decode()
+
+
 def test_email_without_smtp_configured_fails_visibly(store, rasa, clock):
     queue(store, channel="email", to="bob.norman@hostmail.com")
     sender(store, rasa, clock).send_due()

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
+from pathlib import Path
 from urllib.parse import quote
 
 import requests
@@ -45,9 +46,12 @@ class PermanentError(Exception):
 
 @dataclass(frozen=True)
 class SmtpSettings:
-    """Where emails go out; `host` None means email is not configured."""
+    """Where emails go out. With no `host`, emails are written as .eml files to `drop_dir`
+    (the demo and development default: nothing is lost, nothing leaves the machine); with
+    neither, an email fails visibly."""
 
     host: str | None = None
+    drop_dir: Path | None = None
     port: int = 587
     sender: str = "orders@example.com"
     user: str | None = None
@@ -127,12 +131,16 @@ class Sender:
         raise PermanentError(f"Rasa answered {status}: {response.text[:200]}")
 
     def _email(self, row: OutboxRow) -> None:
-        if not self.smtp.host:
-            raise PermanentError("email is not configured (WISMO_SMTP_HOST)")
         mail = EmailMessage()
         mail["From"], mail["To"] = self.smtp.sender, row.address or ""
         mail["Subject"] = f"{self.smtp.subject} #{row.order_number}"
         mail.set_content(row.text)
+        if not self.smtp.host:
+            if self.smtp.drop_dir is None:
+                raise PermanentError("email is not configured (WISMO_SMTP_HOST)")
+            self.smtp.drop_dir.mkdir(parents=True, exist_ok=True)
+            (self.smtp.drop_dir / f"outbox-{row.id}.eml").write_bytes(bytes(mail))
+            return
         try:
             with smtplib.SMTP(self.smtp.host, self.smtp.port, timeout=self.timeout) as smtp:
                 if self.smtp.starttls and smtp.has_extn("starttls"):

@@ -64,7 +64,8 @@ def build(settings: Settings, rasa_url: str) -> Parts:
                                  retries=settings.http_retries).tracker_payload
     engine = Engine(store, KnownOrders(db), ContactStore(db), CaseStore(db), rules,
                     fetch_order=fetch, fetch_tracker=carrier)
-    smtp = SmtpSettings(host=settings.smtp_host, port=settings.smtp_port,
+    smtp = SmtpSettings(host=settings.smtp_host, drop_dir=settings.var_dir / "mail",
+                        port=settings.smtp_port,
                         sender=settings.smtp_from, user=settings.smtp_user,
                         password=settings.smtp_password)
     return Parts(store, engine, Sender(store, rasa_url, smtp=smtp))
