@@ -7,6 +7,7 @@ Every variable is listed in `.env.example`. With no store configured,
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -49,9 +50,15 @@ class Settings:
     telegram_bot_username: str | None = None
     # The proactive engine (`wismo engine`): webhook intake port, webhook secrets, rules, email.
     engine_port: int = 5056
+    engine_host: str = "127.0.0.1"  # behind a proxy or tunnel on this host; 0.0.0.0 for all
+    # Token for Rasa's HTTP API (conversations, trigger_intent); `wismo up` makes one per run
+    # when unset. The channel webhooks under /webhooks/ need none.
+    rasa_token: str | None = None
     shopify_webhook_secret: str | None = None
     easypost_webhook_secret: str | None = None
     rules_path: Path | None = None  # default: rules/notifications.yml
+    # Without a WhatsApp template, pushes outside the 24-hour window go to another channel.
+    whatsapp_template_sid: str | None = None
     smtp_host: str | None = None
     smtp_port: int = 587
     smtp_from: str = "orders@example.com"
@@ -83,9 +90,12 @@ class Settings:
             timezone=env.get("WISMO_TIMEZONE") or cls.timezone,
             telegram_bot_username=(env.get("TELEGRAM_BOT_USERNAME") or "").lstrip("@") or None,
             engine_port=int(_number(env, "WISMO_ENGINE_PORT", cls.engine_port)),
+            engine_host=env.get("WISMO_ENGINE_HOST") or cls.engine_host,
+            rasa_token=env.get("WISMO_RASA_TOKEN") or None,
             shopify_webhook_secret=env.get("SHOPIFY_WEBHOOK_SECRET") or None,
             easypost_webhook_secret=env.get("EASYPOST_WEBHOOK_SECRET") or None,
             rules_path=Path(env["WISMO_RULES"]) if env.get("WISMO_RULES") else None,
+            whatsapp_template_sid=env.get("TWILIO_WHATSAPP_TEMPLATE_SID") or None,
             smtp_host=env.get("WISMO_SMTP_HOST") or None,
             smtp_port=int(_number(env, "WISMO_SMTP_PORT", cls.smtp_port)),
             smtp_from=env.get("WISMO_SMTP_FROM") or cls.smtp_from,
@@ -104,16 +114,17 @@ class Settings:
         return not self.shopify_store_url
 
     def with_sandbox(self, url: str, shopify_token: str, easypost_key: str) -> Settings:
-        """These settings pointed at a running sandbox (which signs its webhooks with the
-        sandbox secrets unless others are set)."""
+        """These settings pointed at a running sandbox (which signs its webhooks with these
+        settings' secrets: random ones unless others are set)."""
         return replace(
             self,
             shopify_store_url=url,
             shopify_access_token=shopify_token,
             easypost_api_key=easypost_key,
             easypost_base_url=url,
-            shopify_webhook_secret=self.shopify_webhook_secret or SANDBOX_SHOPIFY_SECRET,
-            easypost_webhook_secret=self.easypost_webhook_secret or SANDBOX_EASYPOST_SECRET,
+            # New secrets each run: nobody can forge the sandbox's webhooks to the engine.
+            shopify_webhook_secret=self.shopify_webhook_secret or secrets.token_hex(16),
+            easypost_webhook_secret=self.easypost_webhook_secret or secrets.token_hex(16),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -137,9 +148,12 @@ class Settings:
             "WISMO_TIMEZONE": self.timezone,
             "TELEGRAM_BOT_USERNAME": self.telegram_bot_username,
             "WISMO_ENGINE_PORT": str(self.engine_port),
+            "WISMO_ENGINE_HOST": self.engine_host,
+            "WISMO_RASA_TOKEN": self.rasa_token,
             "SHOPIFY_WEBHOOK_SECRET": self.shopify_webhook_secret,
             "EASYPOST_WEBHOOK_SECRET": self.easypost_webhook_secret,
             "WISMO_RULES": str(self.rules_path) if self.rules_path else None,
+            "TWILIO_WHATSAPP_TEMPLATE_SID": self.whatsapp_template_sid,
             "WISMO_SMTP_HOST": self.smtp_host,
             "WISMO_SMTP_PORT": str(self.smtp_port),
             "WISMO_SMTP_FROM": self.smtp_from,

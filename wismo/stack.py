@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,8 @@ def start_stack(
 
         sandbox = start_sandbox(port=settings.sandbox_port)
         settings = settings.with_sandbox(sandbox.url, sandbox.shopify_token, sandbox.easypost_key)
+    if settings.rasa_token is None:  # Rasa's HTTP API is never open without a token
+        settings = replace(settings, rasa_token=secrets.token_urlsafe(24))
     var = settings.var_dir if settings.var_dir.is_absolute() else project / settings.var_dir
     var.mkdir(parents=True, exist_ok=True)
     log_dir = log_dir or var
@@ -102,6 +105,7 @@ def start_stack(
         ))
         stack.processes.append(_spawn(
             [sys.executable, "-m", "rasa", "run", "--enable-api", "--cors", "*",
+             "--auth-token", str(settings.rasa_token),
              "--port", str(settings.rasa_port), "--model", str(model),
              "--credentials", str(write_credentials(channels, var / "credentials.yml")),
              "--endpoints", str(write_endpoints(var, settings.action_port))],
@@ -150,7 +154,7 @@ def _wait_until_up(stack: Stack, timeout: float) -> None:
     checks = {
         "action server": f"{stack.action_url}/health",
         "engine": f"{stack.engine_url}/health",
-        "Rasa server": f"{stack.rasa_url}/status",
+        "Rasa server": f"{stack.rasa_url}/status?token={stack.settings.rasa_token}",
     }
     for name, url in checks.items():
         while True:

@@ -102,5 +102,5 @@ def customer(stack: Stack) -> Say:
         say.replies = replies  # type: ignore[attr-defined]
         return "\n".join(r.get("text", "") for r in replies)
 
-    say.sender = sender  # type: ignore[attr-defined]
+    say.sender = f"rest:{sender}"  # type: ignore[attr-defined]  # as channels/rest.py keys it
     return say

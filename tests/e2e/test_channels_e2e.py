@@ -113,7 +113,7 @@ def test_a_pushed_update_reaches_telegram_and_the_reply_is_answered_in_context(
     before = len(providers.telegram.seen("POST", path))
     response = requests.post(
         f"{stack.rasa_url}/conversations/telegram:{chat}/trigger_intent",
-        params={"output_channel": "telegram"}, timeout=30,
+        params={"output_channel": "telegram", "token": stack.settings.rasa_token}, timeout=30,
         json={"name": "EXTERNAL_order_update", "entities": {
             "order_number": "1019", "update_text": update, "update_kind": "exception"}})
     assert response.status_code == 200, response.text

@@ -14,7 +14,6 @@ import requests
 from tests.e2e.conftest import TELEGRAM_TOKEN
 from tests.e2e.test_channels_e2e import telegram
 from tests.engine.payloads import easypost_delivery, shopify_delivery
-from wismo.config import SANDBOX_EASYPOST_SECRET, SANDBOX_SHOPIFY_SECRET
 
 pytestmark = pytest.mark.e2e
 
@@ -60,7 +59,8 @@ def test_out_for_delivery_is_pushed_to_telegram_and_the_reply_has_context(stack,
     assert any("#1001" in r for r in telegram(stack, providers, CHAT, "80202"))
     # The store tells the engine about the order (Shopify orders/updated-style delivery).
     order = sandbox_order(stack, "1001")
-    delivery = shopify_delivery(order, "orders/create", secret=SANDBOX_SHOPIFY_SECRET,
+    delivery = shopify_delivery(order, "orders/create",
+                                secret=stack.settings.shopify_webhook_secret,
                                 event_id="e2e-order-1001")
     assert post(stack, "/webhooks/shopify", delivery).status_code == 200
     # Then the carrier: the parcel is out for delivery now.
@@ -75,7 +75,7 @@ def test_out_for_delivery_is_pushed_to_telegram_and_the_reply_has_context(stack,
              "mode": "test", "result": update}
     path = f"/bot{TELEGRAM_TOKEN}/sendMessage"
     before = len(providers.telegram.seen("POST", path))
-    delivery = easypost_delivery(event, secret=SANDBOX_EASYPOST_SECRET)
+    delivery = easypost_delivery(event, secret=stack.settings.easypost_webhook_secret)
     assert post(stack, "/webhooks/easypost", delivery).status_code == 200
     assert post(stack, "/webhooks/easypost", delivery).status_code == 200  # a retry
 

@@ -80,7 +80,8 @@ def push_greeting(stack: Stack, session: str) -> None:
     """What a store's backend does to message an open page: Rasa's trigger_intent."""
     response = requests.post(
         f"{stack.rasa_url}/conversations/{session}/trigger_intent",
-        params={"output_channel": "webchat"}, json={"name": "greet"}, timeout=20,
+        params={"output_channel": "webchat", "token": stack.settings.rasa_token},
+        json={"name": "greet"}, timeout=20,
     )
     assert response.status_code == 200, response.text
 

@@ -86,3 +86,11 @@ def test_a_fulfillment_event_moves_its_parcel_on(known):
              "status": "out_for_delivery", "happened_at": "2014-01-23T08:00:00-05:00"}
     assert known.put_fulfillment_event(event) == "1001"
     assert known.order("1001").shipments[0].status == Status.OUT_FOR_DELIVERY
+
+
+def test_a_retried_older_order_payload_never_takes_back_a_newer_one(known):
+    shipped = shopify_order() | {"updated_at": "2014-01-23T10:00:00-05:00"}
+    known.put_order(shipped)
+    placed = shopify_order() | {"updated_at": "2014-01-20T10:00:00-05:00", "fulfillments": []}
+    known.put_order(placed)  # the orders/create delivery, retried late
+    assert known.order("1001").shipments[0].tracking_number == "1Z2345"

@@ -163,3 +163,19 @@ def test_quiet_hours_follow_the_delivery_address(tmp_path, state, queued_now):
     [review] = w.engine.process_pending()
     [row] = review.queued
     assert (row.next_attempt_at <= evening) is queued_now  # KY: held until 8am local
+
+
+def test_late_means_late_in_the_customers_own_day(tmp_path):
+    """Promised for Friday: at 5:30pm Friday in Los Angeles (already Saturday in UTC) the
+    parcel is not late yet, and no message says so."""
+    evening = datetime(2024, 8, 3, 0, 30, tzinfo=timezone.utc)  # Fri 5:30pm PDT
+    w = World(tmp_path / "wismo.db")
+    w.engine.clock = lambda: evening
+    w.contacts.verified("telegram:42", "telegram", EMAIL, "1001")
+    order = order_placed()
+    order["shipping_address"]["province_code"] = "CA"
+    order["note_attributes"] = [{"name": "promised_delivery_date", "value": "2024-08-02"}]
+    w.receive("shopify", "orders/create", order)
+    w.receive("easypost", "tracker.updated", tracker_update())
+    [review] = w.engine.process_pending()
+    assert "late" not in [d.kind.value for d in review.detections]

@@ -13,6 +13,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from tests.fake_provider import FakeProvider, Reply
+from wismo.contacts import ContactStore
 from wismo.engine.model import OrderState
 from wismo.engine.outbox import OutboxRow
 from wismo.engine.process import outbox_key
@@ -22,6 +23,11 @@ from wismo.engine.store import EngineStore
 TEXT = ("Your order #1001 is delayed by severe weather near Memphis, TN. New delivery date: "
         "Friday, November 27. No action is needed — we'll keep you posted.")
 TRIGGER = "/conversations/telegram:42/trigger_intent"
+# Rasa's answer when the channel said it: the conversation, its last event our update.
+SAID = Reply(200, {"tracker": {"sender_id": "telegram:42", "events": [
+    {"event": "user", "text": "EXTERNAL: EXTERNAL_order_update"},
+    {"event": "action", "name": "action_order_update"},
+    {"event": "bot", "text": TEXT}]}})
 
 
 class Clock:
@@ -45,7 +51,7 @@ def store(tmp_path: Path, clock: Clock) -> EngineStore:
 @pytest.fixture
 def rasa() -> Iterator[FakeProvider]:
     with FakeProvider(not_found=Reply(404, {"error": "not found"})) as fake:
-        fake.on("POST", TRIGGER, Reply(200, {"tracker": {}, "messages": [{"text": TEXT}]}))
+        fake.on("POST", TRIGGER, SAID)
         yield fake
 
 
@@ -75,7 +81,7 @@ def test_a_chat_update_goes_through_rasa_on_the_customers_channel(store, rasa, c
 
 
 def test_a_server_error_is_retried_later_then_sent_once(store, rasa, clock):
-    rasa.on("POST", TRIGGER, Reply(500, {"error": "boom"}), Reply(200, {"messages": []}))
+    rasa.on("POST", TRIGGER, Reply(500, {"error": "boom"}), SAID)
     row = queue(store)
     send = sender(store, rasa, clock)
     assert send.send_due() == 0
@@ -85,6 +91,43 @@ def test_a_server_error_is_retried_later_then_sent_once(store, rasa, clock):
     clock.now = waiting.next_attempt_at
     assert send.send_due() == 1
     assert len(rasa.seen("POST", TRIGGER)) == 2
+
+
+def test_a_channel_that_is_not_running_is_not_a_delivery(store, rasa, clock):
+    # Rasa falls back to collecting the messages (and returns them) when the channel is off.
+    rasa.on("POST", TRIGGER, Reply(200, {"tracker": {"events": []},
+                                         "messages": [{"text": TEXT}]}))
+    row = queue(store)
+    sender(store, rasa, clock).send_due()
+    waiting = store.outbox_row(row.id)
+    assert (waiting.status, waiting.last_error) == (
+        "pending", "the telegram channel is not running in Rasa")
+
+
+def test_an_update_rasa_did_not_say_is_not_a_delivery(store, rasa, clock):
+    rasa.on("POST", TRIGGER, Reply(200, {"tracker": {"events": [
+        {"event": "action", "name": "action_order_update"}]}}))  # the action server failed
+    row = queue(store)
+    sender(store, rasa, clock).send_due()
+    assert store.outbox_row(row.id).status == "pending"
+
+
+def test_a_customer_who_said_stop_while_it_waited_is_not_sent_it(store, rasa, clock, tmp_path):
+    contacts = ContactStore(tmp_path / "wismo.db")
+    contacts.verified("telegram:42", "telegram", "bob.norman@hostmail.com", "1001")
+    row = queue(store, next_attempt_at=clock.now + timedelta(hours=8))  # held for the night
+    contacts.set_notifications("telegram:42", "telegram", False)
+    clock.now += timedelta(hours=8)
+    assert sender(store, rasa, clock, contacts=contacts).send_due() == 0
+    assert store.outbox_row(row.id).status == "dropped"
+    assert rasa.seen("POST", TRIGGER) == []
+
+
+def test_the_api_token_goes_with_every_push(store, rasa, clock):
+    queue(store)
+    sender(store, rasa, clock, token="s3cret").send_due()
+    [call] = rasa.seen("POST", TRIGGER)
+    assert call.query == {"output_channel": ["telegram"], "token": ["s3cret"]}
 
 
 def test_retry_after_is_a_floor(store, rasa, clock):
@@ -130,7 +173,7 @@ def test_a_crash_after_claiming_releases_the_row_on_restart(tmp_path, rasa, cloc
     crashed = EngineStore(path, clock=clock)
     row = queue(crashed)
     assert crashed.claim(row.id)  # claimed, then the process died before sending
-    clock.now += timedelta(minutes=10)
+    clock.now += timedelta(seconds=30)  # restarted at once
     restarted = EngineStore(path, clock=clock)
     send = sender(restarted, rasa, clock)
     assert send.recover() == 1
@@ -185,3 +228,13 @@ def test_email_without_smtp_configured_fails_visibly(store, rasa, clock):
     sender(store, rasa, clock).send_due()
     assert [r.last_error for r in store.failed()] == [
         "email is not configured (WISMO_SMTP_HOST)"]
+
+
+def test_a_server_without_starttls_never_gets_the_password(store, rasa, clock, smtp):
+    controller, inbox = smtp
+    queue(store, channel="email", to="bob.norman@hostmail.com")
+    settings = SmtpSettings(host="127.0.0.1", port=controller.port, user="shop",
+                            password="s3cret")  # STARTTLS required (the default)
+    assert sender(store, rasa, clock, smtp=settings).send_due() == 0
+    assert [r.last_error for r in store.failed()] == ["the SMTP server offers no STARTTLS"]
+    assert inbox.messages == []

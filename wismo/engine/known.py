@@ -44,6 +44,8 @@ _SCHEMA = (
         polled_at TEXT
     )
     """,
+    # `order` reads an order's trackers by order number on every review.
+    "CREATE INDEX IF NOT EXISTS engine_trackers_order ON engine_trackers (order_number)",
 )
 
 
@@ -58,10 +60,21 @@ class KnownOrders:
                 self._db.execute(statement)
 
     def put_order(self, payload: dict[str, Any]) -> Order:
-        """Keep a Shopify order (from a webhook or a lookup); its tracking numbers point to it."""
+        """Keep a Shopify order (from a webhook or a lookup); its tracking numbers point to it.
+
+        An order payload older (by `updated_at`) than the one kept is ignored: a retried
+        `orders/create` must not take back the fulfillments a later update brought.
+        """
         order = parse_order(payload)
         now = datetime.now(timezone.utc).isoformat()
         with self._lock, self._db:
+            kept = self._db.execute(
+                "SELECT payload FROM engine_orders WHERE order_number = ?", (order.number,)
+            ).fetchone()
+            if kept is not None:
+                old = json.loads(kept[0])
+                if _stamp(old.get("updated_at")) > _stamp(payload.get("updated_at")):
+                    return parse_order(old)
             self._db.execute(
                 "INSERT INTO engine_orders VALUES (?, ?, ?, ?) ON CONFLICT (order_number) DO"
                 " UPDATE SET order_id = excluded.order_id, payload = excluded.payload,"

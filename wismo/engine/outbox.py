@@ -53,6 +53,8 @@ SCHEMA = (
     )
     """,
     "CREATE INDEX IF NOT EXISTS outbox_queue ON outbox (status, next_attempt_at)",
+    # `for_order`: the history the rules count, read on every review of an order.
+    "CREATE INDEX IF NOT EXISTS outbox_order ON outbox (order_number, created_at)",
 )
 
 

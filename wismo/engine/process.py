@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from wismo.cases import CaseStore
 from wismo.contacts import ContactStore
@@ -139,13 +140,13 @@ class Engine:
         order = self.known.order(number)
         if order is None:
             return result
-        now = self.clock()
+        zone = _zone(time_zone(order.shipping_address), self.rules.default_time_zone)
+        now = self.clock().astimezone(zone)  # "today" and "late" are the customer's day
         before = self.store.load_state(number)
         result.detections = detect(order, before, now, self.thresholds)
         contacts = self.contacts.reachable(email=order.email, phone=_phone(order))
         result.decisions = decide(result.detections, contacts, self._history(number, now),
-                                  now, self.rules, customer_tz=time_zone(order.shipping_address),
-                                  email=order.email)
+                                  now, self.rules, customer_tz=zone.key, email=order.email)
         rows = [row for d in result.decisions if (row := self._row(d, order, now))]
         result.queued = self.store.commit_changes(number, snapshot(order, before), rows)
         for d in result.decisions:
@@ -167,8 +168,9 @@ class Engine:
         if decision.action == Action.DROP or decision.target is None:
             return None
         ds = list(decision.detections)
-        today = now.date()
-        text = message(ds[0], order, today) if len(ds) == 1 else digest(ds, order, today)
+        today, zone = now.date(), now.tzinfo
+        text = (message(ds[0], order, today, tz=zone) if len(ds) == 1
+                else digest(ds, order, today, tz=zone))
         target = decision.target
         kind = ds[0].kind.value + (f"/{ds[0].reason.value}" if ds[0].reason else "")
         email = target.channel == "email"
@@ -200,6 +202,13 @@ def outbox_key(detection_keys: tuple[str, ...], recipient: str) -> str:
 def detection_keys(dedup_key: str) -> tuple[str, ...]:
     """The detection keys an outbox row was about (the inverse of outbox_key)."""
     return tuple(dedup_key.rpartition("@")[0].split("|"))
+
+
+def _zone(name: str | None, default: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or default)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(default)
 
 
 def _phone(order: Order) -> str | None:

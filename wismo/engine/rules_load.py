@@ -75,7 +75,7 @@ class Rules:
 
     notify: frozenset[str] = frozenset(TOPICS) - {"order_confirmed", "exception.other"}
     channels: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # per-topic override
-    problem_channels: tuple[str, ...] = ("whatsapp", "sms", "telegram", "webchat", EMAIL)
+    problem_channels: tuple[str, ...] = ("whatsapp", "sms", "telegram", EMAIL, "webchat")
     milestone_channels: tuple[str, ...] = (LAST_USED, EMAIL)
     urgent: frozenset[str] = frozenset(
         {"late", "attempt_failed", "exception.lost", "exception.damaged",

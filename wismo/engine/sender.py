@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -23,13 +24,13 @@ from urllib.parse import quote
 
 import requests
 
+from wismo.contacts import ContactStore
 from wismo.engine.outbox import OutboxRow, backoff
 from wismo.engine.store import EngineStore
 
 log = logging.getLogger(__name__)
 
 UPDATE_INTENT = "EXTERNAL_order_update"
-STALE_CLAIM = timedelta(minutes=5)
 
 
 class RetryableError(Exception):
@@ -68,20 +69,24 @@ class Sender:
         store: EngineStore,
         rasa_url: str,
         *,
+        token: str | None = None,
+        contacts: ContactStore | None = None,
         smtp: SmtpSettings | None = None,
         max_attempts: int = 6,
-        timeout: float = 10.0,
+        timeout: float = 120.0,  # a channel may pace or wait out a 429: never cut it short
         clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
         session: requests.Session | None = None,
     ) -> None:
-        self.store, self.rasa_url = store, rasa_url.rstrip("/")
+        self.store, self.rasa_url, self.token = store, rasa_url.rstrip("/"), token
+        self.contacts = contacts
         self.smtp = smtp or SmtpSettings()
         self.max_attempts, self.timeout, self.clock = max_attempts, timeout, clock
         self.http = session or requests.Session()
 
     def recover(self) -> int:
-        """On start-up: rows claimed by a sender that died mid-send go back to the queue."""
-        released = self.store.release_stale_claims(self.clock() - STALE_CLAIM)
+        """On start-up: rows a sender claimed and never finished go back to the queue (one
+        sender per database, so every claim still open is a dead one)."""
+        released = self.store.release_stale_claims(self.clock())
         if released:
             log.warning("%d outbox row(s) were claimed by a stopped sender: queued again",
                         released)
@@ -93,6 +98,9 @@ class Sender:
         for row in self.store.due(self.clock(), limit):
             if row.id is None or not self.store.claim(row.id):
                 continue  # another sender has it
+            if self._opted_out(row):  # STOP since it was queued (e.g. held for quiet hours)
+                self.store.mark_dropped(row.id, "opted out before sending")
+                continue
             try:
                 self.deliver(row)
             except RetryableError as exc:
@@ -100,10 +108,19 @@ class Sender:
             except PermanentError as exc:
                 log.error("outbox %s to %s failed for good: %s", row.id, row.channel, exc)
                 self.store.mark_failed(row.id, str(exc))
+            except Exception as exc:  # a bug must not strand the row in 'sending'
+                log.exception("outbox %s to %s: unexpected error", row.id, row.channel)
+                self._retry(row, f"{type(exc).__name__}: {exc}", None)
             else:
                 self.store.mark_sent(row.id, self.clock())
                 sent += 1
         return sent
+
+    def _opted_out(self, row: OutboxRow) -> bool:
+        if self.contacts is None or not row.conversation_id:
+            return False
+        contact = self.contacts.get(row.conversation_id)
+        return contact is not None and not contact.notifications
 
     def deliver(self, row: OutboxRow) -> None:
         """One attempt; raises RetryableError or PermanentError."""
@@ -118,17 +135,34 @@ class Sender:
         entities = {"order_number": row.order_number, "update_text": row.text,
                     "update_kind": row.kind.split("/")[0]}
         try:
-            response = self.http.post(url, params={"output_channel": row.channel},
+            params = {"output_channel": row.channel}
+            if self.token:
+                params["token"] = self.token
+            response = self.http.post(url, params=params,
                                       json={"name": UPDATE_INTENT, "entities": entities},
                                       timeout=self.timeout)
         except requests.RequestException as exc:
             raise RetryableError(f"Rasa unreachable: {type(exc).__name__}") from None
         if response.ok:
+            self._check_said(row, response)
             return
         status = response.status_code
         if status == 429 or status >= 500:
             raise RetryableError(f"Rasa answered {status}", _retry_after(response))
         raise PermanentError(f"Rasa answered {status}: {response.text[:200]}")
+
+    def _check_said(self, row: OutboxRow, response: requests.Response) -> None:
+        """A 200 is not yet delivery: Rasa answers 200 when the channel is not running (it
+        collects the messages instead, and returns them) and when the action failed."""
+        try:
+            body = response.json()
+        except ValueError:
+            raise RetryableError("Rasa answered 200 without JSON") from None
+        if "messages" in body:
+            raise RetryableError(f"the {row.channel} channel is not running in Rasa")
+        events = (body.get("tracker") or {}).get("events") or []
+        if not any(e.get("event") == "bot" and e.get("text") == row.text for e in events[-30:]):
+            raise RetryableError("Rasa did not say the update (see the action server log)")
 
     def _email(self, row: OutboxRow) -> None:
         mail = EmailMessage()
@@ -141,10 +175,20 @@ class Sender:
             self.smtp.drop_dir.mkdir(parents=True, exist_ok=True)
             (self.smtp.drop_dir / f"outbox-{row.id}.eml").write_bytes(bytes(mail))
             return
+        tls = ssl.create_default_context()
         try:
-            with smtplib.SMTP(self.smtp.host, self.smtp.port, timeout=self.timeout) as smtp:
-                if self.smtp.starttls and smtp.has_extn("starttls"):
-                    smtp.starttls()
+            if self.smtp.port == 465:  # implicit TLS
+                connection = smtplib.SMTP_SSL(self.smtp.host, self.smtp.port,
+                                              timeout=self.timeout, context=tls)
+            else:
+                connection = smtplib.SMTP(self.smtp.host, self.smtp.port, timeout=self.timeout)
+            with connection as smtp:
+                smtp.ehlo()
+                if self.smtp.port != 465 and self.smtp.starttls:
+                    if not smtp.has_extn("starttls"):  # never send a password in clear
+                        raise PermanentError("the SMTP server offers no STARTTLS")
+                    smtp.starttls(context=tls)
+                    smtp.ehlo()
                 if self.smtp.user:
                     smtp.login(self.smtp.user, self.smtp.password or "")
                 smtp.send_message(mail)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -50,6 +50,8 @@ def build(settings: Settings, rasa_url: str) -> Parts:
     """Wire the engine; a bad rules file raises ConfigError naming the key."""
     db = settings.var_dir / "wismo.db"
     rules = load_rules(Path(settings.rules_path or DEFAULT_RULES_PATH))
+    if not settings.whatsapp_template_sid:  # a template can't be used: try the next channel
+        rules = replace(rules, whatsapp_template_outside_window=False)
     store = EngineStore(db)
     fetch = None
     if settings.shopify_store_url and settings.shopify_access_token:
@@ -62,13 +64,15 @@ def build(settings: Settings, rasa_url: str) -> Parts:
         carrier = EasyPostClient(settings.easypost_base_url, settings.easypost_api_key,
                                  timeout=settings.http_timeout,
                                  retries=settings.http_retries).tracker_payload
-    engine = Engine(store, KnownOrders(db), ContactStore(db), CaseStore(db), rules,
+    contacts = ContactStore(db)
+    engine = Engine(store, KnownOrders(db), contacts, CaseStore(db), rules,
                     fetch_order=fetch, fetch_tracker=carrier)
     smtp = SmtpSettings(host=settings.smtp_host, drop_dir=settings.var_dir / "mail",
                         port=settings.smtp_port,
                         sender=settings.smtp_from, user=settings.smtp_user,
                         password=settings.smtp_password)
-    return Parts(store, engine, Sender(store, rasa_url, smtp=smtp))
+    return Parts(store, engine, Sender(store, rasa_url, token=settings.rasa_token,
+                                       contacts=contacts, smtp=smtp))
 
 
 def make_app(parts: Parts, settings: Settings, name: str = "wismo_engine") -> Sanic:
@@ -103,9 +107,9 @@ def serve(settings: Settings, rasa_url: str) -> None:
     """Run until stopped (SIGINT/SIGTERM)."""
     parts = build(settings, rasa_url)
     app = make_app(parts, settings)
-    log.info("engine listening on 127.0.0.1:%d, sending through %s", settings.engine_port,
-             rasa_url)
-    app.run(host="0.0.0.0", port=settings.engine_port, access_log=False, workers=1)
+    log.info("engine listening on %s:%d, sending through %s", settings.engine_host,
+             settings.engine_port, rasa_url)
+    app.run(host=settings.engine_host, port=settings.engine_port, access_log=False, workers=1)
 
 
 def outbox_lines(store: EngineStore, failed_only: bool, limit: int = 50) -> list[str]:
