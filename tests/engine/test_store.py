@@ -327,3 +327,14 @@ def test_backoff_honours_retry_after_as_a_floor() -> None:
     assert backoff(1, base=2.0, cap=600.0, retry_after=30, rand=lambda: 1.0) == 30.0
     assert backoff(9, base=2.0, cap=600.0, retry_after=30, rand=lambda: 1.0) == 512.0
     assert backoff(1, cap=60.0, retry_after=3600, rand=lambda: 0.5) == 3600.0
+
+
+def test_a_batch_of_events_is_marked_processed_together(tmp_path):
+    store = EngineStore(tmp_path / "wismo.db")
+    for n in range(3):
+        store.record_event("easypost", f"evt_{n}", "tracker.updated", "{}")
+    first, second, third = store.pending_events()
+    store.mark_all_processed([first.id, third.id])
+    assert [e.id for e in store.pending_events()] == [second.id]
+    assert store.event(first.id).processed_at is not None
+    assert store.event(first.id).error is None

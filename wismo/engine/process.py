@@ -76,6 +76,7 @@ class Engine:
     def process_pending(self, limit: int = 500) -> list[Review]:
         """Apply up to `limit` stored events, then review every order they touched once."""
         touched: dict[str, None] = {}
+        applied: list[int] = []
         for event in self.store.pending_events(limit):
             try:
                 number = self.apply(event)
@@ -87,9 +88,12 @@ class Engine:
                           event.id, event.provider, event.topic, exc)
                 self.store.mark_processed(event.id, error=f"{type(exc).__name__}: {exc}")
                 continue
-            self.store.mark_processed(event.id)
+            applied.append(event.id)
             if number:
                 touched[number] = None
+        # One commit for the batch, not one per event: a crash before it only means applying
+        # these events again, which changes nothing (the engine's copy only moves forward).
+        self.store.mark_all_processed(applied)
         return [self.review(number) for number in touched]
 
     def apply(self, event: StoredEvent) -> str | None:

@@ -1,11 +1,11 @@
 """`wismo engine`: the webhook intake plus the loop that decides and sends.
 
 One process: a Sanic app answers Shopify and EasyPost webhooks (stored, then 200), and a
-background task, once a second, folds new events into orders and queues messages
-(Engine.process_pending), sends what is due (Sender.send_due), and every few minutes
-asks the carrier about parcels whose webhooks went quiet and sweeps every known order for
-the news time alone makes. The blocking work runs in a worker thread so the intake always
-answers at once.
+background task, five times a second, folds new events into orders and queues messages
+(Engine.process_pending) and sends what is due (Sender.send_due) until both queues are
+empty, and every few minutes asks the carrier about parcels whose webhooks went quiet and
+sweeps every known order for the news time alone makes. The blocking work runs in a worker
+thread so the intake always answers at once.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ from wismo.tracking.easypost import EasyPostClient
 
 log = logging.getLogger(__name__)
 
-TICK_SECONDS = 1.0
+TICK_SECONDS = 0.2
+MAX_PASSES = 200  # passes per tick while busy
 SWEEP_SECONDS = 300.0
 
 
@@ -87,17 +88,27 @@ def make_app(parts: Parts, settings: Settings, name: str = "wismo_engine") -> Sa
     return app
 
 
+def turn(parts: Parts) -> bool:
+    """One pass: decide what arrived, send what is due; True while there is more to do."""
+    parts.engine.process_pending()
+    sent = parts.sender.send_due()
+    return sent > 0 or bool(parts.store.pending_events(1))
+
+
 async def _loop(parts: Parts) -> None:
     last_sweep = 0.0
     loop = asyncio.get_running_loop()
     while True:
         try:
-            await asyncio.to_thread(parts.engine.process_pending)
+            # Drain both queues before resting, so a burst is not spread over many ticks
+            # (bounded, so the sweep still gets its turn under endless load).
+            for _ in range(MAX_PASSES):
+                if not await asyncio.to_thread(turn, parts):
+                    break
             if loop.time() - last_sweep > SWEEP_SECONDS:
                 last_sweep = loop.time()
                 await asyncio.to_thread(parts.engine.poll)
                 await asyncio.to_thread(parts.engine.sweep)
-            await asyncio.to_thread(parts.sender.send_due)
         except Exception:  # the loop must outlive one bad turn; the next tick tries again
             log.exception("engine tick failed")
         await asyncio.sleep(TICK_SECONDS)

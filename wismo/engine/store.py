@@ -138,6 +138,15 @@ class EngineStore(OutboxQueue):
             self._db.execute("UPDATE events SET processed_at = ?, error = ? WHERE id = ?",
                              (iso(self._now()), error, row_id))
 
+    def mark_all_processed(self, row_ids: Sequence[int]) -> None:
+        """`mark_processed` without an error for many events, in one transaction."""
+        if not row_ids:
+            return
+        now = iso(self._now())
+        with self._lock, self._db:
+            self._db.executemany("UPDATE events SET processed_at = ?, error = NULL WHERE id = ?",
+                                 [(now, row_id) for row_id in row_ids])
+
     def event(self, row_id: int) -> StoredEvent | None:
         with self._lock:
             row = self._db.execute(f"SELECT {_EVENT_COLUMNS} FROM events WHERE id = ?",
