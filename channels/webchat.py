@@ -32,7 +32,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from channels.common import MAX_WEBHOOK_BYTES
+from channels.common import MAX_WEBHOOK_BYTES, default_contacts
 
 log = logging.getLogger(__name__)
 
@@ -202,6 +202,8 @@ class WebChatInput(SocketIOInput):
                     return
                 session_id = data["session_id"]
                 await self._join(sid, session_id)
+            # When the customer last wrote: the engine sends milestones to the chat used last.
+            default_contacts().seen(session_id, self.name())
             metadata = data.get(self.metadata_key)
             await on_new_message(UserMessage(
                 data["message"],

@@ -23,10 +23,18 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from channels.webchat import WebChatInput, history_messages
 from tests.channels.host import ConnectorHost, ScriptedBot
+from wismo.contacts import ContactStore
 
 SOCKET_PATH = "/webhooks/webchat/socket.io"
 ORDER_BUTTONS = [{"title": "Where is my order?", "payload": "/order_status"},
                  {"title": "Talk to a person", "payload": "/human_handoff"}]
+
+
+@pytest.fixture(autouse=True)
+def var_dir(tmp_path, monkeypatch):
+    """The contact store the connector writes to, per test (never the repo's var/)."""
+    monkeypatch.setenv("WISMO_VAR_DIR", str(tmp_path))
+    return tmp_path
 
 
 def session_id() -> str:
@@ -267,3 +275,16 @@ def test_credentials_cannot_turn_session_persistence_off():
     assert channel.socketio_path == SOCKET_PATH
     with pytest.raises(ValueError, match="jwt_key"):
         WebChatInput.from_credentials({"jwt_key": "secret"})
+
+
+def test_a_message_records_when_the_customer_last_wrote_here(host, var_dir):
+    session = session_id()
+
+    async def talk() -> None:
+        async with widget(host.url, session) as page:
+            await page.client.emit("user_uttered", {"message": "hi", "session_id": session})
+            await next_message(page.inbox)
+
+    asyncio.run(talk())
+    contact = ContactStore(var_dir / "wismo.db").get(session)
+    assert (contact.channel, contact.last_inbound_at is not None) == ("webchat", True)
