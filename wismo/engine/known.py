@@ -89,14 +89,9 @@ class KnownOrders:
 
         A fulfillment older than the one kept (by `updated_at`) is ignored.
         """
-        order_id = str(fulfillment.get("order_id") or "")
-        with self._lock:
-            row = self._db.execute(
-                "SELECT payload FROM engine_orders WHERE order_id = ?", (order_id,)
-            ).fetchone()
-        if row is None:
+        payload = self._payload_by_id(fulfillment.get("order_id"))
+        if payload is None:
             return None
-        payload = json.loads(row[0])
         others = payload.get("fulfillments") or []
         kept = [f for f in others if f.get("id") != fulfillment.get("id")]
         old = next((f for f in others if f.get("id") == fulfillment.get("id")), None)
@@ -109,14 +104,9 @@ class KnownOrders:
     def put_fulfillment_event(self, event: dict[str, Any]) -> str | None:
         """A carrier status Shopify recorded on a fulfillment (`fulfillment_events/create`):
         it becomes that fulfillment's `shipment_status`, if it is newer."""
-        order_id = str(event.get("order_id") or "")
-        with self._lock:
-            row = self._db.execute(
-                "SELECT payload FROM engine_orders WHERE order_id = ?", (order_id,)
-            ).fetchone()
-        if row is None:
+        payload = self._payload_by_id(event.get("order_id"))
+        if payload is None:
             return None
-        payload = json.loads(row[0])
         wanted = event.get("fulfillment_id")
         target = next((f for f in payload.get("fulfillments") or [] if f.get("id") == wanted),
                       None)
@@ -192,6 +182,14 @@ class KnownOrders:
         with self._lock:
             return [r[0] for r in self._db.execute(
                 "SELECT order_number FROM engine_orders ORDER BY order_number")]
+
+    def _payload_by_id(self, order_id: Any) -> dict[str, Any] | None:
+        """The kept Shopify order with this id (fulfillment webhooks name only the id)."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT payload FROM engine_orders WHERE order_id = ?", (str(order_id or ""),)
+            ).fetchone()
+        return json.loads(row[0]) if row else None
 
     def _index(self, order: Order) -> None:
         for shipment in order.shipments:
