@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import WismoAction, channel_of
 from actions.services import services
+from wismo.business_hours import parse_schedule, when_a_person_replies
 
 # Buttons offered when the bot is unsure what the customer meant.
 SUGGESTIONS = {
@@ -36,10 +37,12 @@ def open_handoff(
     svc = services()
     case = svc.cases.open(tracker.sender_id, reason, tracker.get_slot("verified_order"),
                           channel_of(tracker))
+    # Validated at start-up (Settings.from_env), so parsing here cannot fail on a typo.
+    schedule = parse_schedule(svc.settings.business_hours, svc.settings.timezone)
     dispatcher.utter_message(
-        text=f"I'm passing you to our support team (case {case.id}). A person will reply "
-        f"right here; our team is available {svc.settings.support_hours}. Anything you add "
-        "in the meantime will reach them."
+        text=f"I'm passing you to our support team (case {case.id}). "
+        f"{when_a_person_replies(schedule, svc.now())} Anything you add in the meantime "
+        "will reach them."
     )
     return [SlotSet("handoff_case", case.id), SlotSet("pending_action", None)]
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from wismo.business_hours import parse_schedule
 from wismo.errors import ConfigError
 
 DEFAULT_RETURN_POLICY = (
@@ -39,6 +40,8 @@ class Settings:
     http_retries: int = 1
     return_policy: str = DEFAULT_RETURN_POLICY
     support_hours: str = "Monday to Friday, 9am–5pm"
+    # When a person answers handoffs, in the store's time zone (syntax: wismo/business_hours.py).
+    business_hours: str = "Mon-Fri 09:00-17:00"
     max_verification_attempts: int = 5
     var_dir: Path = Path("var")
     rasa_port: int = 5005
@@ -79,6 +82,7 @@ class Settings:
             http_retries=int(_number(env, "WISMO_HTTP_RETRIES", cls.http_retries)),
             return_policy=env.get("WISMO_RETURN_POLICY") or DEFAULT_RETURN_POLICY,
             support_hours=env.get("WISMO_SUPPORT_HOURS") or cls.support_hours,
+            business_hours=env.get("WISMO_BUSINESS_HOURS") or cls.business_hours,
             max_verification_attempts=int(
                 _number(env, "WISMO_MAX_VERIFICATION_ATTEMPTS", cls.max_verification_attempts)
             ),
@@ -106,6 +110,7 @@ class Settings:
             raise ConfigError("SHOPIFY_ACCESS_TOKEN is required when SHOPIFY_STORE_URL is set")
         if s.shopify_store_url and not s.easypost_api_key:
             raise ConfigError("EASYPOST_API_KEY is required when SHOPIFY_STORE_URL is set")
+        parse_schedule(s.business_hours, s.timezone)  # a typo fails at start-up, not mid-chat
         return s
 
     @property
@@ -139,6 +144,7 @@ class Settings:
             "WISMO_HTTP_RETRIES": str(self.http_retries),
             "WISMO_RETURN_POLICY": self.return_policy,
             "WISMO_SUPPORT_HOURS": self.support_hours,
+            "WISMO_BUSINESS_HOURS": self.business_hours,
             "WISMO_MAX_VERIFICATION_ATTEMPTS": str(self.max_verification_attempts),
             "WISMO_VAR_DIR": str(self.var_dir),
             "WISMO_RASA_PORT": str(self.rasa_port),

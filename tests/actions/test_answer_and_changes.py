@@ -4,6 +4,7 @@ import requests
 
 from actions.answer import ActionAnswerOrder
 from actions.changes import ActionHandleAffirm, ActionHandleDeny
+from actions.services import services
 from actions.support import ActionClarify, ActionHandoff, ActionReturnPolicy
 from tests.actions.conftest import make_tracker, run, slots_of
 
@@ -99,6 +100,35 @@ def test_handoff_records_the_reason(env):
                                                          text="agent please"))
     assert slots_of(events)["handoff_case"] in texts[0]
     assert "support team" in texts[0]
+
+
+def _handoff_text(env, monkeypatch, hours: str) -> tuple[str, str]:
+    monkeypatch.setenv("WISMO_BUSINESS_HOURS", hours)
+    services.cache_clear()
+    texts, _, events = run(ActionHandoff(), make_tracker(intent="human_handoff"))
+    return texts[0], slots_of(events)["handoff_case"]
+
+
+def test_handoff_inside_business_hours_says_a_person_replies_shortly(env, monkeypatch):
+    text, case_id = _handoff_text(env, monkeypatch, "Mon-Sun 00:00-24:00")
+    assert text == (f"I'm passing you to our support team (case {case_id}). A person will "
+                    "reply here shortly. Anything you add in the meantime will reach them.")
+
+
+def test_handoff_when_closed_says_the_team_is_offline(env, monkeypatch):
+    text, case_id = _handoff_text(env, monkeypatch, "closed")
+    assert text == (f"I'm passing you to our support team (case {case_id}). Our team is offline "
+                    "right now; someone will reply here as soon as they're back. Anything you "
+                    "add in the meantime will reach them.")
+
+
+def test_handoff_outside_business_hours_says_when_someone_replies(env, monkeypatch):
+    # Open only three days from today: never now, whatever the real clock says.
+    day = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[(env.today().weekday() + 3) % 7]
+    text, _ = _handoff_text(env, monkeypatch, f"{day} 09:00-17:00")
+    assert "Our team is offline right now; someone will reply here when they're back on " \
+        in text
+    assert " at 9 AM. Anything you add in the meantime will reach them." in text
 
 
 def test_return_policy_is_the_configured_text(env, monkeypatch):
