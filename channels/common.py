@@ -9,6 +9,7 @@ after the prefix.
 from __future__ import annotations
 
 import functools
+import os
 
 from sanic.request import Request
 
@@ -52,5 +53,6 @@ def contact_store(var_dir: str) -> ContactStore:
 
 
 def default_contacts() -> ContactStore:
-    """The contact store under the configured WISMO_VAR_DIR."""
-    return contact_store(str(Settings.from_env().var_dir))
+    """The contact store under the configured WISMO_VAR_DIR (read alone: this runs on every
+    web chat message, and no other setting concerns it)."""
+    return contact_store(os.environ.get("WISMO_VAR_DIR") or str(Settings.var_dir))
