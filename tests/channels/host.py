@@ -38,23 +38,18 @@ class ScriptedBot:
             await message.output_channel.send_response(message.sender_id, dict(response))
 
 
-class ConnectorHost:
-    """A Sanic app on 127.0.0.1 (free port) serving `channel` under /webhooks/."""
+class AppHost:
+    """Any Sanic app served on 127.0.0.1 (a free port) from a thread, for one test."""
 
-    def __init__(self, channel: InputChannel, bot: ScriptedBot) -> None:
-        Sanic.test_mode = True
-        self.channel = channel
-        self.bot = bot
-        self.app = Sanic(f"host_{uuid.uuid4().hex[:8]}")
-        self.app.ctx.agent = SimpleNamespace(handle_message=bot.handle_message)
-        register([channel], self.app, "/webhooks/")
+    def __init__(self, app: Sanic) -> None:
+        self.app = app
         self.url = ""
         self.loop: asyncio.AbstractEventLoop | None = None
         self._ready = threading.Event()
         self._thread: threading.Thread | None = None
         self._server: Any = None
 
-    def __enter__(self) -> ConnectorHost:
+    def __enter__(self) -> AppHost:
         self._thread = threading.Thread(target=self._serve, daemon=True)
         self._thread.start()
         if not self._ready.wait(10):
@@ -99,3 +94,16 @@ class ConnectorHost:
         await self._server.after_start()
         port = self._server.server.sockets[0].getsockname()[1]
         self.url = f"http://127.0.0.1:{port}"
+
+
+class ConnectorHost(AppHost):
+    """A Sanic app serving `channel` under /webhooks/, with `bot` as Rasa's agent."""
+
+    def __init__(self, channel: InputChannel, bot: ScriptedBot) -> None:
+        Sanic.test_mode = True
+        self.channel = channel
+        self.bot = bot
+        app = Sanic(f"host_{uuid.uuid4().hex[:8]}")
+        app.ctx.agent = SimpleNamespace(handle_message=bot.handle_message)
+        register([channel], app, "/webhooks/")
+        super().__init__(app)

@@ -7,11 +7,8 @@ anything unsigned, forged, malformed or oversized leaves no trace.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-import socket
-import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +19,7 @@ import requests
 from sanic import Sanic
 
 from channels.common import MAX_WEBHOOK_BYTES
+from tests.channels.host import AppHost
 from tests.engine.payloads import (
     Delivery,
     easypost_delivery,
@@ -40,55 +38,12 @@ SHOPIFY_URL = "/webhooks/shopify"
 EASYPOST_URL = "/webhooks/easypost"
 
 
-class AppHost:
-    """A Sanic app served on 127.0.0.1 (a free port) from a thread, for one test."""
-
-    def __init__(self, app: Sanic) -> None:
-        self.app = app
-        self.url = ""
-        self._loop = asyncio.new_event_loop()
-        self._ready = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._server: Any = None
-
-    def __enter__(self) -> AppHost:
-        self._thread.start()
-        if not self._ready.wait(10):
-            raise RuntimeError("the engine app did not start")
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        asyncio.run_coroutine_threadsafe(self._stop(), self._loop).result(5)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(5)
+class EngineHost(AppHost):
+    """The intake app on a free port; `post` sends a delivery as the provider would."""
 
     def post(self, path: str, delivery: Delivery) -> requests.Response:
         return requests.post(self.url + path, data=delivery.body, headers=delivery.headers,
                              timeout=5)
-
-    def _serve(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        self._loop.run_until_complete(self._start())
-        self._ready.set()
-        self._loop.run_forever()
-
-    async def _start(self) -> None:
-        # Sanic 21.12 reads port=0 as "use 8000", so bind a free port ourselves.
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        self._server = await self.app.create_server(
-            sock=sock, return_asyncio_server=True, access_log=False)
-        await self._server.startup()
-        await self._server.before_start()
-        await self._server.after_start()
-        self.url = f"http://127.0.0.1:{self._server.server.sockets[0].getsockname()[1]}"
-
-    async def _stop(self) -> None:
-        await self._server.before_stop()
-        for connection in list(self._server.connections):
-            connection.close_if_idle()
-        await self._server.close()
-        await self._server.after_stop()
 
 
 @pytest.fixture
@@ -98,13 +53,13 @@ def store(tmp_path: Path) -> Iterator[EngineStore]:
     store.close()
 
 
-def _host(store: EngineStore, secrets: WebhookSecrets) -> AppHost:
+def _host(store: EngineStore, secrets: WebhookSecrets) -> EngineHost:
     Sanic.test_mode = True
-    return AppHost(create_app(store, secrets, name=f"engine_{uuid.uuid4().hex[:8]}"))
+    return EngineHost(create_app(store, secrets, name=f"engine_{uuid.uuid4().hex[:8]}"))
 
 
 @pytest.fixture
-def engine(store: EngineStore) -> Iterator[AppHost]:
+def engine(store: EngineStore) -> Iterator[EngineHost]:
     secrets = WebhookSecrets(shopify=shopify_vector()["secret"],
                              easypost=easypost_vector()["secret"])
     with _host(store, secrets) as host:
@@ -124,7 +79,7 @@ def vector_delivery(vector: dict[str, Any], **extra_headers: str) -> Delivery:
 
 
 def test_shopify_delivery_is_stored_once_when_posted_twice(
-    engine: AppHost, store: EngineStore
+    engine: EngineHost, store: EngineStore
 ) -> None:
     delivery = vector_delivery(shopify_vector(), **{"X-Shopify-Event-Id": "98880550567"})
 
@@ -141,7 +96,7 @@ def test_shopify_delivery_is_stored_once_when_posted_twice(
 
 
 def test_easypost_delivery_is_stored_once_when_posted_twice(
-    engine: AppHost, store: EngineStore
+    engine: EngineHost, store: EngineStore
 ) -> None:
     delivery = vector_delivery(easypost_vector())
 
@@ -155,7 +110,7 @@ def test_easypost_delivery_is_stored_once_when_posted_twice(
 
 @pytest.mark.parametrize("topic", ["orders/create", "orders/cancelled"])
 def test_an_order_webhook_is_indexed_by_its_number(
-    engine: AppHost, store: EngineStore, topic: str
+    engine: EngineHost, store: EngineStore, topic: str
 ) -> None:
     response = engine.post(SHOPIFY_URL, shopify_delivery(make_order(), topic))
 
@@ -165,7 +120,7 @@ def test_an_order_webhook_is_indexed_by_its_number(
 
 
 def test_a_fulfillment_event_is_indexed_by_its_order_id(
-    engine: AppHost, store: EngineStore
+    engine: EngineHost, store: EngineStore
 ) -> None:
     delivery = shopify_delivery(make_fulfillment_event(), "fulfillment_events/create")
     assert engine.post(SHOPIFY_URL, delivery).status_code == 200
@@ -174,7 +129,7 @@ def test_a_fulfillment_event_is_indexed_by_its_order_id(
 
 
 def test_webhook_id_stands_in_for_a_missing_event_id(
-    engine: AppHost, store: EngineStore
+    engine: EngineHost, store: EngineStore
 ) -> None:
     delivery = shopify_delivery(make_fulfillment(), "fulfillments/create", event_id=None,
                                 webhook_id="b54557e4")
@@ -184,7 +139,7 @@ def test_webhook_id_stands_in_for_a_missing_event_id(
 
 
 def test_without_any_id_the_same_body_is_still_one_event(
-    engine: AppHost, store: EngineStore
+    engine: EngineHost, store: EngineStore
 ) -> None:
     delivery = shopify_delivery(make_fulfillment(), "fulfillments/create", event_id=None,
                                 webhook_id=None)
@@ -195,7 +150,7 @@ def test_without_any_id_the_same_body_is_still_one_event(
 
 
 def test_a_body_the_parsers_reject_is_kept_for_the_processor(
-    engine: AppHost, store: EngineStore
+    engine: EngineHost, store: EngineStore
 ) -> None:
     """Shopify signed it: refusing it would only make Shopify retry it for four hours."""
     order = make_order(created_at="yesterday")
@@ -206,7 +161,7 @@ def test_a_body_the_parsers_reject_is_kept_for_the_processor(
 
 
 def test_other_topics_are_acknowledged_and_not_stored(
-    engine: AppHost, store: EngineStore
+    engine: EngineHost, store: EngineStore
 ) -> None:
     shopify = engine.post(SHOPIFY_URL, shopify_delivery(make_order(), "orders/updated"))
     easypost = engine.post(EASYPOST_URL,
@@ -215,7 +170,7 @@ def test_other_topics_are_acknowledged_and_not_stored(
     assert stored(store) == []
 
 
-def test_health(engine: AppHost) -> None:
+def test_health(engine: EngineHost) -> None:
     response = requests.get(engine.url + "/health", timeout=5)
     assert (response.status_code, response.json()) == (200, {"status": "ok"})
 
@@ -233,7 +188,7 @@ def test_health(engine: AppHost) -> None:
     ids=["shopify", "easypost"],
 )
 def test_forged_signature_is_401_and_nothing_is_stored(
-    engine: AppHost, store: EngineStore, path: str, delivery: Any, caplog: Any
+    engine: EngineHost, store: EngineStore, path: str, delivery: Any, caplog: Any
 ) -> None:
     forged = delivery()
     with caplog.at_level(logging.WARNING, logger="wismo.engine.intake"):
@@ -244,7 +199,7 @@ def test_forged_signature_is_401_and_nothing_is_stored(
     assert "1Z2345" not in caplog.text and "FedEx" not in caplog.text  # no payload in logs
 
 
-def test_tampered_body_is_401(engine: AppHost, store: EngineStore) -> None:
+def test_tampered_body_is_401(engine: EngineHost, store: EngineStore) -> None:
     vector = vector_delivery(shopify_vector())
     tampered = Delivery(vector.body.replace(b"1Z2345", b"1Z9999"), vector.headers)
     assert engine.post(SHOPIFY_URL, tampered).status_code == 401
@@ -252,7 +207,7 @@ def test_tampered_body_is_401(engine: AppHost, store: EngineStore) -> None:
 
 
 @pytest.mark.parametrize("path", [SHOPIFY_URL, EASYPOST_URL])
-def test_missing_signature_is_401(engine: AppHost, store: EngineStore, path: str) -> None:
+def test_missing_signature_is_401(engine: EngineHost, store: EngineStore, path: str) -> None:
     unsigned = Delivery(json.dumps(make_easypost_event()).encode(),
                         {"Content-Type": "application/json", "X-Shopify-Topic": "orders/create"})
     assert engine.post(path, unsigned).status_code == 401
@@ -268,7 +223,7 @@ def test_an_unset_secret_refuses_every_delivery(store: EngineStore) -> None:
 
 @pytest.mark.parametrize("body", [b'{"id": 1,', b"[1, 2]", b"\xff\xfe", b""])
 def test_malformed_json_is_400_and_nothing_is_stored(
-    engine: AppHost, store: EngineStore, body: bytes
+    engine: EngineHost, store: EngineStore, body: bytes
 ) -> None:
     shopify = engine.post(SHOPIFY_URL, shopify_delivery(body, "orders/create"))
     easypost = engine.post(EASYPOST_URL, easypost_delivery(body))
@@ -276,7 +231,7 @@ def test_malformed_json_is_400_and_nothing_is_stored(
     assert stored(store) == []
 
 
-def test_a_shopify_delivery_without_topic_is_400(engine: AppHost, store: EngineStore) -> None:
+def test_a_shopify_delivery_without_topic_is_400(engine: EngineHost, store: EngineStore) -> None:
     delivery = shopify_delivery(make_order(), "")
     assert engine.post(SHOPIFY_URL, delivery).status_code == 400
     assert stored(store) == []
@@ -284,7 +239,7 @@ def test_a_shopify_delivery_without_topic_is_400(engine: AppHost, store: EngineS
 
 @pytest.mark.parametrize("path", [SHOPIFY_URL, EASYPOST_URL])
 def test_oversized_is_413_and_nothing_is_stored(
-    engine: AppHost, store: EngineStore, path: str
+    engine: EngineHost, store: EngineStore, path: str
 ) -> None:
     event = make_easypost_event(padding="x" * MAX_WEBHOOK_BYTES)
     delivery = (shopify_delivery(make_order(note="x" * MAX_WEBHOOK_BYTES), "orders/create")

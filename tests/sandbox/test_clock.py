@@ -15,7 +15,7 @@ import pytest
 import requests
 from sanic import Sanic
 
-from tests.engine.test_intake import AppHost
+from tests.channels.host import AppHost
 from tests.fake_provider import FakeProvider, Reply
 from wismo.cases import CaseStore
 from wismo.config import SANDBOX_EASYPOST_SECRET, SANDBOX_SHOPIFY_SECRET
