@@ -8,9 +8,10 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.base import SORRY_STORE_DOWN, WismoAction, channel_of
+from actions.base import SORRY_STORE_DOWN, WismoAction
 from actions.lookup import failed_this_turn, previous_value
 from actions.services import Services, off_loop
+from actions.support import escalation_due, open_handoff
 from wismo import answers
 from wismo.domain import Order
 
@@ -23,6 +24,12 @@ LOCKED = (
 CARRIER_DOWN_NOTE = (
     "(I couldn't reach the carrier just now, so the latest scan may not show yet.)"
 )
+# What the customer hears when a turn also reaches a person (actions.support.escalation_due).
+ESCALATION_LEADS = {
+    "frustration": "I'm sorry this has been frustrating. I've asked a person from our support "
+                   "team to look at it",
+    "priority_order": "I've also asked our support team to look into this for you",
+}
 SIMPLE_REPLIES = {
     "delivery_eta": answers.eta_reply,
     "delivery_delay": answers.delay_reply,
@@ -40,8 +47,8 @@ class ActionAnswerOrder(WismoAction):
     ) -> list[dict[str, Any]]:
         svc = self.svc
         if tracker.get_slot("lookup_locked"):
-            dispatcher.utter_message(text=LOCKED, buttons=[HANDOFF_BUTTON])
-            return [SlotSet("pending_action", "handoff")]
+            dispatcher.utter_message(text=LOCKED)
+            return open_handoff(dispatcher, tracker, "verification_locked")
         if tracker.get_slot("lookup_unavailable"):
             dispatcher.utter_message(text=SORRY_STORE_DOWN)
             return [SlotSet("lookup_unavailable", False)]
@@ -76,23 +83,23 @@ class ActionAnswerOrder(WismoAction):
                 dispatcher.utter_message(text=f"Your other recent orders:\n{lines}")
         if not live.carrier_ok:
             dispatcher.utter_message(text=CARRIER_DOWN_NOTE)
+        due = None if events else escalation_due(tracker, [order])
+        if due:
+            reason, note = due
+            events += open_handoff(dispatcher, tracker, reason, orders=[order], note=note,
+                                   lead=ESCALATION_LEADS[reason])
         return events
 
     def _escalate(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, svc: Services, order: Order,
         topic: str,
     ) -> list[dict[str, Any]]:
-        today = svc.today()
-        text = (answers.missing_package_reply(order, today) if topic == "package_missing"
+        text = (answers.missing_package_reply(order, svc.today()) if topic == "package_missing"
                 else answers.damaged_item_reply(order))
-        case = svc.cases.open(tracker.sender_id, topic, order.number, channel_of(tracker))
         dispatcher.utter_message(text=text)
-        dispatcher.utter_message(
-            text=f"I've opened case {case.id} with our support team and shared your order "
-            f"details, so you won't need to repeat anything. A person will reply here "
-            f"({svc.settings.support_hours})."
-        )
-        return [SlotSet("handoff_case", case.id)]
+        return open_handoff(dispatcher, tracker, topic, orders=[order],
+                            lead="I've opened a case with our support team and shared your "
+                            "order details, so you won't need to repeat anything")
 
     def _cancel(self, dispatcher: CollectingDispatcher, order: Order) -> list[dict[str, Any]]:
         if order.is_cancelled:
@@ -113,13 +120,9 @@ class ActionAnswerOrder(WismoAction):
             return []
         if order.shipments:
             dispatcher.utter_message(text=answers.address_change_refused_reply(order))
-            case = svc.cases.open(tracker.sender_id, "address_change_after_shipping",
-                                  order.number, channel_of(tracker))
-            dispatcher.utter_message(
-                text=f"I've passed this to our support team as case {case.id}; a person will "
-                "contact the carrier and reply here."
-            )
-            return [SlotSet("handoff_case", case.id)]
+            return open_handoff(dispatcher, tracker, "address_change_after_shipping",
+                                orders=[order], lead="I've asked our support team to contact "
+                                "the carrier about the address")
         return [SlotSet("pending_action", "change_address"), SlotSet("new_address", None),
                 FollowupAction("address_form")]
 

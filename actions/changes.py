@@ -12,9 +12,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
 from actions.answer import HANDOFF_BUTTON, YES_NO
-from actions.base import WismoAction, channel_of
-from actions.services import off_loop, services
-from actions.support import open_handoff
+from actions.base import WismoAction
+from actions.services import off_loop
+from actions.support import open_handoff, verified_orders
 from wismo import answers
 from wismo.address_parse import parse_address
 from wismo.domain import Address
@@ -74,8 +74,10 @@ class ActionHandleAffirm(WismoAction):
     ) -> list[dict[str, Any]]:
         pending = tracker.get_slot("pending_action")
         events: list[dict[str, Any]] = [SlotSet("pending_action", None)]
-        if pending == "handoff":
-            return events + open_handoff(dispatcher, tracker, "customer_asked")
+        if pending and pending.startswith("handoff"):
+            reason = pending.partition(":")[2] or "customer_asked"
+            return events + open_handoff(dispatcher, tracker, reason,
+                                         orders=await verified_orders(tracker))
         if pending not in ("cancel", "change_address"):
             dispatcher.utter_message(text="Great! Is there anything else I can help with?")
             return events
@@ -98,10 +100,7 @@ class ActionHandleAffirm(WismoAction):
                 "Would you like me to pass this to a person?",
                 buttons=[HANDOFF_BUTTON],
             )
-            case = services().cases.open(tracker.sender_id, f"{pending}_rejected",
-                                         live.order.number, channel_of(tracker))
-            return events + [SlotSet("pending_action", "handoff"),
-                             SlotSet("handoff_case", case.id)]
+            return events + [SlotSet("pending_action", f"handoff:{pending}_rejected")]
         return events + [SlotSet("new_address", None)]
 
 

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ConversationPaused, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.base import WismoAction, channel_of
-from actions.services import services
+from actions.base import WismoAction, channel_of, sender_phone
+from actions.services import off_loop, services
 from wismo.business_hours import parse_schedule, when_a_person_replies
+from wismo.domain import Order
+from wismo.errors import WismoError
+from wismo.handoff.context import case_context
+from wismo.handoff.triggers import frustration, priority_reason
+
+log = logging.getLogger(__name__)
 
 # Buttons offered when the bot is unsure what the customer meant.
 SUGGESTIONS = {
@@ -31,20 +39,88 @@ DEFAULT_SUGGESTIONS = ("order_status", "delivery_eta", "human_handoff")
 
 
 def open_handoff(
-    dispatcher: CollectingDispatcher, tracker: Tracker, reason: str
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    reason: str,
+    *,
+    orders: Sequence[Order] = (),
+    note: str | None = None,
+    lead: str = "I'm passing you to our support team",
 ) -> list[dict[str, Any]]:
-    """Record a case for a person and tell the customer what happens next."""
+    """Open (or add to) the conversation's case and tell the customer what happens next.
+
+    The case carries a snapshot for the person who picks it up: who the customer is and
+    how they were verified, the orders with their tracking, and the conversation so far.
+    With Slack connected the bot then pauses: the customer's next messages go to the
+    case thread, and a person answers from there.
+    """
     svc = services()
-    case = svc.cases.open(tracker.sender_id, reason, tracker.get_slot("verified_order"),
-                          channel_of(tracker))
+    channel = channel_of(tracker)
+    context = case_context(
+        reason, orders, conversation_id=tracker.sender_id, channel=channel,
+        customer_name=next((o.customer_name for o in orders if o.customer_name), None),
+        identity=_identity(tracker), events=tracker.events, today=svc.today(), note=note)
+    number = orders[0].number if orders else tracker.get_slot("verified_order")
+    case = svc.cases.open(tracker.sender_id, reason, number, channel, context, note)
     # Validated at start-up (Settings.from_env), so parsing here cannot fail on a typo.
     schedule = parse_schedule(svc.settings.business_hours, svc.settings.timezone)
     dispatcher.utter_message(
-        text=f"I'm passing you to our support team (case {case.id}). "
-        f"{when_a_person_replies(schedule, svc.now())} Anything you add in the meantime "
-        "will reach them."
+        text=f"{lead} (case {case.id}). {when_a_person_replies(schedule, svc.now())} "
+        "Anything you add in the meantime will reach them."
     )
-    return [SlotSet("handoff_case", case.id), SlotSet("pending_action", None)]
+    log.info("handoff conversation=%s case=%s reason=%s new=%s", tracker.sender_id, case.id,
+             reason, case.is_new)
+    events = [SlotSet("handoff_case", case.id), SlotSet("pending_action", None)]
+    if svc.settings.slack_handoff:
+        events.append(ConversationPaused())
+    return events
+
+
+def escalation_due(tracker: Tracker, orders: Sequence[Order]) -> tuple[str, str] | None:
+    """(reason, note) when this turn should also reach a person: the customer sounds
+    frustrated, or a priority order has a problem (rules/handoff.yml)."""
+    svc = services()
+    if tracker.get_slot("handoff_case") and svc.cases.active_for(tracker.sender_id):
+        return None
+    rules = svc.handoff_rules
+    angry = frustration(customer_texts(tracker, 3), rules)
+    if angry:
+        return "frustration", angry
+    priority = priority_reason(orders, rules, svc.today())
+    if priority:
+        return "priority_order", priority
+    return None
+
+
+async def verified_orders(tracker: Tracker) -> list[Order]:
+    """The verified order for the case card; none if the store can't be reached (a
+    handoff must not fail because the store is down)."""
+    number = tracker.get_slot("verified_order")
+    if not number:
+        return []
+    try:
+        live = await off_loop(services().orders.live, number)
+    except WismoError as exc:
+        log.warning("handoff without order details conversation=%s: %s", tracker.sender_id, exc)
+        return []
+    return [live.order] if live else []
+
+
+def customer_texts(tracker: Tracker, limit: int) -> list[str]:
+    """The customer's last `limit` typed messages, oldest first (button presses skipped)."""
+    texts = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"]
+    typed = [t for t in texts if t and not t.startswith("/")]
+    return typed[-limit:]
+
+
+def _identity(tracker: Tracker) -> str | None:
+    """How the customer proved who they are, in words for the support agent."""
+    number, email = tracker.get_slot("verified_order"), tracker.get_slot("verified_email")
+    phone = sender_phone(tracker)
+    parts = [f"order #{number}" if number else None, f"email {email}" if email else None,
+             f"phone {phone}" if phone and number else None]
+    said = ", ".join(p for p in parts if p)
+    return said or None
 
 
 class ActionHandoff(WismoAction):
@@ -55,7 +131,9 @@ class ActionHandoff(WismoAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         reason = "verification_locked" if tracker.get_slot("lookup_locked") else "customer_asked"
-        return open_handoff(dispatcher, tracker, reason)
+        angry = frustration(customer_texts(tracker, 3), self.svc.handoff_rules)
+        return open_handoff(dispatcher, tracker, reason, orders=await verified_orders(tracker),
+                            note=angry and f"Sounds frustrated: {angry}")
 
 
 class ActionClarify(WismoAction):
@@ -67,13 +145,13 @@ class ActionClarify(WismoAction):
     async def handle(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        if _fallbacks_in_a_row(tracker) >= 2:
-            dispatcher.utter_message(
-                text="Sorry, I'm still not getting it. Would you like me to pass you to a person?",
-                buttons=[{"title": "Yes, a person please", "payload": "/human_handoff"},
-                         {"title": "Where is my order?", "payload": "/order_status"}],
-            )
-            return [SlotSet("pending_action", "handoff")]
+        rules = self.svc.handoff_rules
+        angry = frustration(customer_texts(tracker, 3), rules)
+        if angry or _fallbacks_in_a_row(tracker) >= rules.low_confidence_turns:
+            dispatcher.utter_message(text="Sorry, I'm not getting this right.")
+            return open_handoff(dispatcher, tracker, "frustration" if angry else "low_confidence",
+                                orders=await verified_orders(tracker), note=angry,
+                                lead="Let me pass you to our support team")
         ranking = (tracker.latest_message or {}).get("intent_ranking") or []
         likely = [r["name"] for r in ranking if r.get("name") in SUGGESTIONS][:3]
         for name in DEFAULT_SUGGESTIONS:

@@ -1,18 +1,109 @@
+import sqlite3
+from datetime import datetime, timedelta, timezone
+
 from wismo.cases import CaseStore
 
+T0 = datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc)
 
-def test_a_case_is_written_once_per_conversation_and_reason(tmp_path):
+
+class Clock:
+    def __init__(self) -> None:
+        self.at = T0
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+def drain(store: CaseStore) -> list[tuple[str, str | None]]:
+    """Everything queued for Slack, in order, marked sent."""
+    sent = []
+    while (post := store.next_post()) is not None:
+        sent.append((post.kind, post.text))
+        store.sent(post, "C0SUPPORT", f"{post.id}.000" if post.kind == "card" else None)
+    return sent
+
+
+def test_a_conversation_has_one_active_case_and_a_new_reason_becomes_a_thread_note(tmp_path):
     store = CaseStore(tmp_path / "wismo.db")
-    first = store.open("conv-1", "package_missing", "1042", "rest")
+    first = store.open("conv-1", "package_missing", "1042", "rest", {"reason": "package_missing"})
     again = store.open("conv-1", "package_missing", "1042", "rest")
     other = store.open("conv-1", "customer_asked")
-    assert again.id == first.id
-    assert other.id != first.id
-    assert [(c.reason, c.order_number) for c in store.for_conversation("conv-1")] == [
-        ("package_missing", "1042"), ("customer_asked", None)]
+    assert first.is_new and not again.is_new
+    assert again.id == first.id == other.id
+    assert drain(store) == [("card", None), ("thread", "Also: customer_asked")]
+    assert store.get(first.id).context == {"reason": "package_missing"}
 
 
-def test_cases_survive_a_restart(tmp_path):
-    CaseStore(tmp_path / "wismo.db").open("conv-2", "damaged_or_wrong_item", "1050")
-    reopened = CaseStore(tmp_path / "wismo.db")
+def test_a_resolved_case_lets_the_next_escalation_open_a_new_one(tmp_path):
+    store = CaseStore(tmp_path / "wismo.db")
+    first = store.open("conv-1", "customer_asked")
+    store.set_state(first.id, "resolved", "U0SAM")
+    second = store.open("conv-1", "damaged_or_wrong_item", "1050")
+    assert second.id != first.id and second.is_new
+    assert [c.status for c in store.for_conversation("conv-1")] == ["resolved", "open"]
+
+
+def test_cases_survive_a_restart_and_an_old_file_gains_the_new_columns(tmp_path):
+    path = tmp_path / "wismo.db"
+    with sqlite3.connect(path) as db:  # the table as the first release wrote it
+        db.execute("CREATE TABLE handoff_cases (id TEXT PRIMARY KEY, conversation_id TEXT NOT "
+                   "NULL, channel TEXT, reason TEXT NOT NULL, order_number TEXT, status TEXT "
+                   "NOT NULL DEFAULT 'open', created_at TEXT NOT NULL)")
+        db.execute("INSERT INTO handoff_cases VALUES ('C-OLD001', 'conv-0', 'rest', "
+                   "'customer_asked', NULL, 'open', '2026-11-01T10:00:00+00:00')")
+    CaseStore(path).open("conv-2", "damaged_or_wrong_item", "1050")
+    reopened = CaseStore(path)
     assert [c.order_number for c in reopened.for_conversation("conv-2")] == ["1050"]
+    assert reopened.active_for("conv-0").id == "C-OLD001"
+
+
+def test_the_card_gives_the_case_its_thread(tmp_path):
+    store = CaseStore(tmp_path / "wismo.db")
+    case = store.open("conv-1", "customer_asked")
+    post = store.next_post()
+    store.sent(post, "C0SUPPORT", "1732400000.000100")
+    assert store.by_thread("C0SUPPORT", "1732400000.000100").id == case.id
+    assert store.by_thread("C0SUPPORT", "1732400000.999999") is None
+
+
+def test_posts_stay_queued_in_order_until_sent_and_a_failure_keeps_them(tmp_path):
+    store = CaseStore(tmp_path / "wismo.db")
+    case = store.open("conv-1", "customer_asked")
+    store.customer_wrote(case.id, "are you there?")
+    store.note(case.id, "I'll check", {"who": "bot"})
+    post = store.next_post()
+    store.failed(post, "ConnectionRefused")
+    assert store.next_post().id == post.id and store.pending_posts() == 3
+    store.failed(post, "invalid_blocks", give_up=True)
+    assert [(p.kind, p.text, p.extra) for p in [store.next_post()]] == [
+        ("thread", "are you there?", {"who": "customer"})]
+
+
+def test_a_waiting_customer_is_pinged_once_per_interval_until_a_person_replies(tmp_path):
+    clock = Clock()
+    store = CaseStore(tmp_path / "wismo.db", now=clock)
+    case = store.open("conv-1", "customer_asked")
+    store.customer_wrote(case.id, "hello?")
+    clock.at += timedelta(minutes=14)
+    assert store.due_pings(timedelta(minutes=15)) == []
+    clock.at += timedelta(minutes=2)
+    [due] = store.due_pings(timedelta(minutes=15))
+    store.ping(due.id, "<!here> waiting")
+    assert store.due_pings(timedelta(minutes=15)) == []
+    clock.at += timedelta(minutes=15)
+    assert [c.id for c in store.due_pings(timedelta(minutes=15))] == [case.id]
+    store.agent_replied(case.id, "U0SAM", "1732400001.000200")
+    clock.at += timedelta(hours=1)
+    assert store.due_pings(timedelta(minutes=15)) == []
+    taken = store.get(case.id)
+    assert (taken.status, taken.assignee) == ("taken", "U0SAM")
+
+
+def test_closing_a_case_stops_the_wait_and_records_who(tmp_path):
+    store = CaseStore(tmp_path / "wismo.db")
+    case = store.open("conv-1", "customer_asked")
+    store.customer_wrote(case.id, "hello?")
+    closed = store.set_state(case.id, "handed_back", "U0ALEX", note="handed back")
+    assert (closed.status, closed.assignee, closed.waiting_since) == ("handed_back", "U0ALEX",
+                                                                        None)
+    assert closed.closed_at is not None and store.active_for("conv-1") is None

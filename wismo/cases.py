@@ -1,18 +1,40 @@
-"""Handoff cases: a person needs to look at this conversation.
+"""Handoff cases and the queue of what still has to reach Slack about them.
 
-Stored in SQLite under `var/` so nothing is lost across restarts; the Slack
-side (a later issue) reads and updates the same rows.
+A case is a conversation a person has to look at. It lives in SQLite under `var/`
+because three processes touch it: the action server and the engine open cases, the
+Slack connector (inside the Rasa server) posts them and records what agents do.
+
+Everything meant for Slack goes through `handoff_posts`, written in the same
+transaction as the change it reports and sent strictly in order by one worker
+(wismo/handoff/slack_poster.py). So when Slack is down or rate-limits us nothing is
+lost or reordered: the rows wait, and go out when it answers again.
+
+Case states: ``open`` (waiting for someone), ``taken`` (a person owns it),
+``handed_back`` (the bot is answering again), ``resolved``. A conversation has at
+most one active (open or taken) case; escalating again adds a note to its thread.
 """
 
 from __future__ import annotations
 
+import json
+import sqlite3
 import threading
 import uuid
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 from wismo.sqlite import connect
+
+ACTIVE = ("open", "taken")
+STATES = ("open", "taken", "handed_back", "resolved")
+
+# Kinds of post: the case card (rendered from the case when it is sent, so it always
+# shows the latest state), a re-render of it, a line in its thread, a re-ping, and a
+# reaction on an agent's message that reached the customer.
+POST_KINDS = ("card", "card_update", "thread", "ping", "reaction")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS handoff_cases (
@@ -23,8 +45,34 @@ CREATE TABLE IF NOT EXISTS handoff_cases (
     order_number TEXT,
     status TEXT NOT NULL DEFAULT 'open',
     created_at TEXT NOT NULL
-)
+);
+CREATE TABLE IF NOT EXISTS handoff_posts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    case_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    text TEXT,
+    extra TEXT,
+    created_at TEXT NOT NULL,
+    sent_at TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT
+);
+CREATE INDEX IF NOT EXISTS handoff_posts_unsent ON handoff_posts (sent_at, id);
+CREATE INDEX IF NOT EXISTS handoff_cases_conversation ON handoff_cases (conversation_id, status);
 """
+# Columns added after the first release of the table; added in place on older files.
+_LATER_COLUMNS = {
+    "context": "TEXT",
+    "assignee": "TEXT",
+    "slack_channel": "TEXT",
+    "slack_ts": "TEXT",
+    "waiting_since": "TEXT",
+    "last_pinged_at": "TEXT",
+    "closed_at": "TEXT",
+}
+_CASE_COLUMNS = ("id, conversation_id, channel, reason, order_number, status, created_at, "
+                 "context, assignee, slack_channel, slack_ts, waiting_since, last_pinged_at, "
+                 "closed_at")
 
 
 @dataclass(frozen=True)
@@ -36,16 +84,46 @@ class Case:
     order_number: str | None
     status: str
     created_at: datetime
+    context: dict[str, Any] = field(default_factory=dict)
+    assignee: str | None = None
+    slack_channel: str | None = None
+    slack_ts: str | None = None
+    waiting_since: datetime | None = None  # the customer wrote and no person has answered
+    last_pinged_at: datetime | None = None
+    closed_at: datetime | None = None
+    is_new: bool = False  # set by `open` when this call created the case
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE
+
+
+@dataclass(frozen=True)
+class Post:
+    """One queued message for Slack."""
+
+    id: int
+    case_id: str
+    kind: str
+    text: str | None
+    extra: dict[str, Any]
+    created_at: datetime
+    attempts: int
 
 
 class CaseStore:
-    """Opens and lists handoff cases. One open case per conversation and reason."""
+    """Opens cases, records what people do with them, and queues what Slack must hear."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, now: Callable[[], datetime] | None = None) -> None:
         self._db = connect(path)
         self._lock = threading.Lock()
+        self._now = now or (lambda: datetime.now(timezone.utc))
         with self._lock, self._db:
-            self._db.execute(_SCHEMA)
+            self._db.executescript(_SCHEMA)
+            have = {row[1] for row in self._db.execute("PRAGMA table_info(handoff_cases)")}
+            for column, kind in _LATER_COLUMNS.items():
+                if column not in have:
+                    self._db.execute(f"ALTER TABLE handoff_cases ADD COLUMN {column} {kind}")
 
     def open(
         self,
@@ -53,33 +131,188 @@ class CaseStore:
         reason: str,
         order_number: str | None = None,
         channel: str | None = None,
+        context: dict[str, Any] | None = None,
+        note: str | None = None,
     ) -> Case:
-        """The open case for this conversation and reason, created if there is none."""
+        """The conversation's active case, created (and queued for Slack) if it has none.
+
+        Escalating an active case again for another reason queues `note` (or the
+        reason) into its thread instead of opening a second card.
+        """
         with self._lock, self._db:
-            row = self._db.execute(
-                "SELECT * FROM handoff_cases WHERE conversation_id = ? AND reason = ?"
-                " AND status = 'open' AND order_number IS ?",
-                (conversation_id, reason, order_number),
-            ).fetchone()
-            if row:
-                return _case(row)
+            active = self._active(conversation_id)
+            if active is not None:
+                if reason != active.reason or note:
+                    self._enqueue(active.id, "thread", note or f"Also: {reason}")
+                return active
             case_id = "C-" + uuid.uuid4().hex[:6].upper()
-            now = datetime.now(timezone.utc).isoformat()
+            now = self._now()
             self._db.execute(
-                "INSERT INTO handoff_cases VALUES (?, ?, ?, ?, ?, 'open', ?)",
-                (case_id, conversation_id, channel, reason, order_number, now),
+                f"INSERT INTO handoff_cases ({_CASE_COLUMNS}) VALUES "
+                "(?, ?, ?, ?, ?, 'open', ?, ?, NULL, NULL, NULL, NULL, NULL, NULL)",
+                (case_id, conversation_id, channel, reason, order_number, now.isoformat(),
+                 json.dumps(context or {})),
             )
-            return Case(case_id, conversation_id, channel, reason, order_number, "open",
-                        datetime.fromisoformat(now))
+            self._enqueue(case_id, "card")
+        return Case(case_id, conversation_id, channel, reason, order_number, "open", now,
+                    context or {}, is_new=True)
+
+    def get(self, case_id: str) -> Case | None:
+        with self._lock:
+            row = self._db.execute(f"SELECT {_CASE_COLUMNS} FROM handoff_cases WHERE id = ?",
+                                   (case_id,)).fetchone()
+        return _case(row) if row else None
+
+    def active_for(self, conversation_id: str) -> Case | None:
+        """The open or taken case of this conversation, if any."""
+        with self._lock:
+            return self._active(conversation_id)
+
+    def by_thread(self, slack_channel: str, slack_ts: str) -> Case | None:
+        """The case whose card is this Slack message (the thread's parent)."""
+        with self._lock:
+            row = self._db.execute(
+                f"SELECT {_CASE_COLUMNS} FROM handoff_cases WHERE slack_channel = ? AND "
+                "slack_ts = ?", (slack_channel, slack_ts)).fetchone()
+        return _case(row) if row else None
 
     def for_conversation(self, conversation_id: str) -> list[Case]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT * FROM handoff_cases WHERE conversation_id = ? ORDER BY created_at",
-                (conversation_id,),
-            ).fetchall()
+                f"SELECT {_CASE_COLUMNS} FROM handoff_cases WHERE conversation_id = ? "
+                "ORDER BY created_at", (conversation_id,)).fetchall()
         return [_case(r) for r in rows]
 
+    def listing(self, *, active_only: bool = True) -> list[Case]:
+        """Cases newest first, for `wismo cases`."""
+        where = "WHERE status IN ('open', 'taken')" if active_only else ""
+        with self._lock:
+            rows = self._db.execute(f"SELECT {_CASE_COLUMNS} FROM handoff_cases {where} "
+                                    "ORDER BY created_at DESC").fetchall()
+        return [_case(r) for r in rows]
 
-def _case(row: tuple) -> Case:
-    return Case(row[0], row[1], row[2], row[3], row[4], row[5], datetime.fromisoformat(row[6]))
+    def set_state(self, case_id: str, state: str, by: str | None = None,
+                  note: str | None = None) -> Case | None:
+        """Move a case to `state` (a person pressed a button); re-render its card."""
+        if state not in STATES:
+            raise ValueError(f"unknown case state {state!r}")
+        now = self._now().isoformat()
+        closed = now if state in ("handed_back", "resolved") else None
+        with self._lock, self._db:
+            self._db.execute(
+                "UPDATE handoff_cases SET status = ?, assignee = COALESCE(?, assignee), "
+                "closed_at = ?, waiting_since = CASE WHEN ? IS NULL THEN waiting_since END "
+                "WHERE id = ?", (state, by, closed, closed, case_id))
+            self._enqueue(case_id, "card_update")
+            if note:
+                self._enqueue(case_id, "thread", note)
+        return self.get(case_id)
+
+    def customer_wrote(self, case_id: str, text: str) -> None:
+        """Queue the customer's message into the thread; the case now waits for a person."""
+        with self._lock, self._db:
+            self._enqueue(case_id, "thread", text, {"who": "customer"})
+            self._db.execute(
+                "UPDATE handoff_cases SET waiting_since = COALESCE(waiting_since, ?) "
+                "WHERE id = ? AND status IN ('open', 'taken')",
+                (self._now().isoformat(), case_id))
+
+    def note(self, case_id: str, text: str, extra: dict[str, Any] | None = None) -> None:
+        """Queue a line into the case thread (the bot's words, a system note)."""
+        with self._lock, self._db:
+            self._enqueue(case_id, "thread", text, extra)
+
+    def agent_replied(self, case_id: str, agent: str, reply_ts: str | None = None) -> None:
+        """A person answered: nobody is waiting; the first reply also takes the case."""
+        with self._lock, self._db:
+            self._db.execute(
+                "UPDATE handoff_cases SET waiting_since = NULL, last_pinged_at = NULL, "
+                "assignee = COALESCE(assignee, ?), "
+                "status = CASE WHEN status = 'open' THEN 'taken' ELSE status END WHERE id = ?",
+                (agent, case_id))
+            if reply_ts:
+                self._enqueue(case_id, "reaction", None, {"ts": reply_ts})
+            self._enqueue(case_id, "card_update")
+
+    def due_pings(self, after: timedelta) -> list[Case]:
+        """Active cases whose customer has waited `after` since they wrote or were last pinged."""
+        cutoff = (self._now() - after).isoformat()
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {_CASE_COLUMNS} FROM handoff_cases WHERE status IN ('open', 'taken') "
+                "AND waiting_since IS NOT NULL AND waiting_since <= ? "
+                "AND (last_pinged_at IS NULL OR last_pinged_at <= ?)",
+                (cutoff, cutoff)).fetchall()
+        return [_case(r) for r in rows]
+
+    def ping(self, case_id: str, text: str) -> None:
+        """Queue a re-ping and remember when, so the next one waits a full interval."""
+        with self._lock, self._db:
+            self._enqueue(case_id, "ping", text)
+            self._db.execute("UPDATE handoff_cases SET last_pinged_at = ? WHERE id = ?",
+                             (self._now().isoformat(), case_id))
+
+    # -- the Slack queue ------------------------------------------------------------
+
+    def next_post(self) -> Post | None:
+        """The oldest post not yet sent."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT id, case_id, kind, text, extra, created_at, attempts FROM handoff_posts"
+                " WHERE sent_at IS NULL ORDER BY id LIMIT 1").fetchone()
+        if row is None:
+            return None
+        return Post(row[0], row[1], row[2], row[3], json.loads(row[4] or "{}"),
+                    datetime.fromisoformat(row[5]), row[6])
+
+    def pending_posts(self) -> int:
+        with self._lock:
+            return self._db.execute(
+                "SELECT COUNT(*) FROM handoff_posts WHERE sent_at IS NULL").fetchone()[0]
+
+    def sent(self, post: Post, slack_channel: str | None = None,
+             slack_ts: str | None = None) -> None:
+        """The post reached Slack; a card's channel and ts become the case's thread."""
+        with self._lock, self._db:
+            self._db.execute("UPDATE handoff_posts SET sent_at = ?, attempts = attempts + 1 "
+                             "WHERE id = ?", (self._now().isoformat(), post.id))
+            if post.kind == "card" and slack_ts:
+                self._db.execute("UPDATE handoff_cases SET slack_channel = ?, slack_ts = ? "
+                                 "WHERE id = ?", (slack_channel, slack_ts, post.case_id))
+
+    def failed(self, post: Post, error: str, *, give_up: bool = False) -> None:
+        """Sending failed: count it; `give_up` takes the post out of the queue for good."""
+        with self._lock, self._db:
+            self._db.execute(
+                "UPDATE handoff_posts SET attempts = attempts + 1, last_error = ?, "
+                "sent_at = CASE WHEN ? THEN 'gave up' END WHERE id = ?",
+                (error[:500], give_up, post.id))
+
+    def _active(self, conversation_id: str) -> Case | None:
+        row = self._db.execute(
+            f"SELECT {_CASE_COLUMNS} FROM handoff_cases WHERE conversation_id = ? "
+            "AND status IN ('open', 'taken') ORDER BY created_at DESC LIMIT 1",
+            (conversation_id,)).fetchone()
+        return _case(row) if row else None
+
+    def _enqueue(self, case_id: str, kind: str, text: str | None = None,
+                 extra: dict[str, Any] | None = None) -> None:
+        self._db.execute(
+            "INSERT INTO handoff_posts (case_id, kind, text, extra, created_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (case_id, kind, text, json.dumps(extra) if extra else None,
+             self._now().isoformat()))
+
+
+def _when(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _case(row: sqlite3.Row | tuple) -> Case:
+    return Case(
+        id=row[0], conversation_id=row[1], channel=row[2], reason=row[3],
+        order_number=row[4], status=row[5], created_at=datetime.fromisoformat(row[6]),
+        context=json.loads(row[7] or "{}"), assignee=row[8], slack_channel=row[9],
+        slack_ts=row[10], waiting_since=_when(row[11]), last_pinged_at=_when(row[12]),
+        closed_at=_when(row[13]),
+    )

@@ -67,6 +67,14 @@ class Settings:
     smtp_from: str = "orders@example.com"
     smtp_user: str | None = None
     smtp_password: str | None = None
+    # Slack, the human channel (channels/slack_handoff.py, README "Human handoff in Slack").
+    slack_bot_token: str | None = None
+    slack_app_token: str | None = None  # Socket Mode
+    slack_signing_secret: str | None = None  # Events API over HTTP
+    slack_channel: str | None = None
+    slack_api_url: str | None = None
+    handoff_rules_path: Path | None = None  # default: rules/handoff.yml
+    slack_sandbox_port: int = 8009  # the sandbox Slack workspace, when Slack isn't configured
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -105,6 +113,15 @@ class Settings:
             smtp_from=env.get("WISMO_SMTP_FROM") or cls.smtp_from,
             smtp_user=env.get("WISMO_SMTP_USER") or None,
             smtp_password=env.get("WISMO_SMTP_PASSWORD") or None,
+            slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
+            slack_app_token=env.get("SLACK_APP_TOKEN") or None,
+            slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
+            slack_channel=env.get("SLACK_HANDOFF_CHANNEL") or None,
+            slack_api_url=env.get("SLACK_API_URL") or None,
+            slack_sandbox_port=int(_number(env, "WISMO_SLACK_SANDBOX_PORT",
+                                           cls.slack_sandbox_port)),
+            handoff_rules_path=(Path(env["WISMO_HANDOFF_RULES"])
+                                if env.get("WISMO_HANDOFF_RULES") else None),
         )
         if s.shopify_store_url and not s.shopify_access_token:
             raise ConfigError("SHOPIFY_ACCESS_TOKEN is required when SHOPIFY_STORE_URL is set")
@@ -112,6 +129,12 @@ class Settings:
             raise ConfigError("EASYPOST_API_KEY is required when SHOPIFY_STORE_URL is set")
         parse_schedule(s.business_hours, s.timezone)  # a typo fails at start-up, not mid-chat
         return s
+
+    @property
+    def slack_handoff(self) -> bool:
+        """A Slack channel is configured: handoffs reach people there and the bot pauses."""
+        return bool(self.slack_bot_token and self.slack_channel
+                    and (self.slack_app_token or self.slack_signing_secret))
 
     @property
     def uses_sandbox(self) -> bool:
@@ -131,6 +154,12 @@ class Settings:
             shopify_webhook_secret=self.shopify_webhook_secret or secrets.token_hex(16),
             easypost_webhook_secret=self.easypost_webhook_secret or secrets.token_hex(16),
         )
+
+    def with_slack_sandbox(self, api_url: str, bot_token: str, app_token: str,
+                           channel: str) -> Settings:
+        """These settings pointed at a running sandbox Slack workspace (Socket Mode)."""
+        return replace(self, slack_bot_token=bot_token, slack_app_token=app_token,
+                       slack_channel=channel, slack_api_url=api_url, slack_signing_secret=None)
 
     def to_env(self) -> dict[str, str]:
         """Every variable, so a child process (the action server) gets exactly these settings."""
@@ -165,6 +194,14 @@ class Settings:
             "WISMO_SMTP_FROM": self.smtp_from,
             "WISMO_SMTP_USER": self.smtp_user,
             "WISMO_SMTP_PASSWORD": self.smtp_password,
+            "SLACK_BOT_TOKEN": self.slack_bot_token,
+            "SLACK_APP_TOKEN": self.slack_app_token,
+            "SLACK_SIGNING_SECRET": self.slack_signing_secret,
+            "SLACK_HANDOFF_CHANNEL": self.slack_channel,
+            "SLACK_API_URL": self.slack_api_url,
+            "WISMO_SLACK_SANDBOX_PORT": str(self.slack_sandbox_port),
+            "WISMO_HANDOFF_RULES": str(self.handoff_rules_path) if self.handoff_rules_path
+            else None,
         }
         return {k: v for k, v in pairs.items() if v}
 

@@ -36,6 +36,7 @@ class Stack:
     action_url: str
     engine_url: str = ""
     sandbox: Any = None
+    slack: Any = None  # the sandbox Slack workspace, when no real Slack is configured
     channels: ChannelPlan = field(default_factory=ChannelPlan)
     processes: list[subprocess.Popen] = field(default_factory=list)
 
@@ -52,6 +53,8 @@ class Stack:
                 proc.kill()
         if self.sandbox is not None:
             self.sandbox.stop()
+        if self.slack is not None:
+            self.slack.stop()
 
 
 def start_stack(
@@ -74,6 +77,13 @@ def start_stack(
 
         sandbox = start_sandbox(port=settings.sandbox_port)
         settings = settings.with_sandbox(sandbox.url, sandbox.shopify_token, sandbox.easypost_key)
+    slack = None
+    if settings.uses_sandbox and not settings.slack_bot_token:
+        from wismo.sandbox.slack import SlackWorkspace
+
+        slack = SlackWorkspace(port=settings.slack_sandbox_port).start()
+        settings = settings.with_slack_sandbox(slack.api_url, slack.bot_token, slack.app_token,
+                                               slack.channel_id)
     if settings.rasa_token is None:  # Rasa's HTTP API is never open without a token
         settings = replace(settings, rasa_token=secrets.token_urlsafe(24))
     var = settings.var_dir if settings.var_dir.is_absolute() else project / settings.var_dir
@@ -95,6 +105,7 @@ def start_stack(
         action_url=f"http://127.0.0.1:{settings.action_port}",
         engine_url=f"http://127.0.0.1:{settings.engine_port}",
         sandbox=sandbox,
+        slack=slack,
         channels=channels,
     )
     try:
@@ -138,6 +149,9 @@ def write_endpoints(var: Path, action_port: int) -> Path:
         f'  db: "{var / "tracker.db"}"\n'
         "lock_store:\n"
         "  type: in_memory\n"
+        "event_broker:\n"  # carries conversations in handoff into their Slack thread
+        "  type: channels.handoff_relay.HandoffRelay\n"
+        f'  var_dir: "{var}"\n'
     )
     return path
 

@@ -63,10 +63,12 @@ def test_no_to_a_cancel_changes_nothing(env, sandbox):
     assert _store_order(sandbox, "1002")["cancelled_at"] is None
 
 
-def test_locked_lookup_offers_a_person(env):
-    texts, buttons, _ = answer("order_status", lookup_locked=True)
+def test_locked_lookup_hands_the_conversation_to_a_person(env):
+    texts, _, events = answer("order_status", lookup_locked=True)
     assert "can't look up orders in this chat" in texts[0]
-    assert buttons[0]["payload"] == "/human_handoff"
+    case_id = slots_of(events)["handoff_case"]
+    assert f"passing you to our support team (case {case_id})" in texts[1]
+    assert env.cases.get(case_id).reason == "verification_locked"
 
 
 def test_carrier_down_still_answers_from_the_store_with_a_note(env):
@@ -86,13 +88,16 @@ def test_clarify_offers_the_likeliest_intents(env):
     assert [b["payload"] for b in buttons] == ["/delivery_eta", "/tracking_link", "/order_status"]
 
 
-def test_two_misunderstandings_in_a_row_offer_a_person(env):
+def test_two_misunderstandings_in_a_row_hand_over_to_a_person(env):
     earlier = [{"event": "user", "text": "blah",
                 "parse_data": {"intent": {"name": "nlu_fallback"}}}]
-    texts, buttons, _ = run(ActionClarify(), make_tracker(intent="nlu_fallback", text="blorp",
-                                                          events=earlier))
-    assert "pass you to a person" in texts[0]
-    assert buttons[0]["payload"] == "/human_handoff"
+    texts, _, events = run(ActionClarify(), make_tracker(intent="nlu_fallback", text="blorp",
+                                                         events=earlier))
+    case_id = slots_of(events)["handoff_case"]
+    assert texts == ["Sorry, I'm not getting this right.",
+                     f"Let me pass you to our support team (case {case_id}). "
+                     + texts[1].split(f"(case {case_id}). ")[1]]
+    assert env.cases.get(case_id).reason == "low_confidence"
 
 
 def test_handoff_records_the_reason(env):

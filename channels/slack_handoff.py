@@ -1,0 +1,333 @@
+"""Slack as the human channel: a Rasa connector built on slack-bolt.
+
+Enabled in credentials.yml as `channels.slack_handoff.SlackHandoffInput:` and running
+inside the Rasa server process, because that is where conversations can be paused,
+resumed and written to. It does four things:
+
+* posts each handoff case (wismo/cases.py) as one Block Kit message in the support
+  channel, and everything after it into that message's thread, through the queue
+  that survives Slack outages (wismo/handoff/slack_poster.py);
+* hears Slack in Socket Mode (default: an outbound websocket, no public URL) or over
+  the Events API at /webhooks/slack_handoff/events and /interactive, where every
+  request must carry a valid `X-Slack-Signature` no older than 5 minutes;
+* delivers an agent's thread reply to the customer on their channel and writes it
+  into the tracker as a bot utterance marked `wismo_human`; replies starting with
+  `//` stay in Slack;
+* runs the buttons: "Take it" pauses the bot (ConversationPaused), "Hand back to bot"
+  and "Resolve" resume it (ConversationResumed) with a short note to the customer.
+
+The customer's own messages reach the thread through channels/handoff_relay.py, the
+event broker that sees every tracker event this process writes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.shared.core.events import (
+    BotUttered,
+    ConversationPaused,
+    ConversationResumed,
+    Event,
+    SlotSet,
+)
+from sanic import Blueprint, Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from slack_bolt.adapter.sanic import AsyncSlackRequestHandler
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from wismo.cases import Case, CaseStore
+from wismo.config import Settings
+from wismo.errors import ConfigError
+from wismo.handoff import card
+from wismo.handoff.slack_poster import SlackPoster
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "slack_handoff"
+API_URL = "https://slack.com/api/"
+INTERNAL_PREFIX = "//"
+HUMAN = "wismo_human"  # metadata key on bot utterances a person wrote
+HANDED_BACK_NOTE = ("You're back with the assistant. Ask me anything about your order, or "
+                    "say \"agent\" to reach the team again.")
+RESOLVED_NOTE = ("Our support team has marked your request as resolved. If there's anything "
+                 "else, just write here.")
+
+_poster: SlackPoster | None = None  # the one running in this process, woken by the relay
+
+
+def wake_poster() -> None:
+    """Tell this process's Slack worker that something was queued (no-op without one)."""
+    if _poster is not None:
+        _poster.wake()
+
+
+def case_store(var_dir: str | None = None) -> CaseStore:
+    """The case store under WISMO_VAR_DIR (read alone, as channels/common.py does)."""
+    var = var_dir or os.environ.get("WISMO_VAR_DIR") or str(Settings.var_dir)
+    return CaseStore(Path(var) / "wismo.db")
+
+
+class ConversationBridge:
+    """Pause, resume and speak into Rasa conversations from outside a bot turn."""
+
+    def __init__(self, app: Sanic) -> None:
+        self.app = app
+
+    async def say(self, conversation_id: str, text: str, metadata: dict[str, Any],
+                  *extra: Event) -> str | None:
+        """Send `text` to the customer on their last channel and log it with `extra`
+        events; returns why it could not be sent, or None."""
+        agent = self.app.ctx.agent
+        async with agent.lock_store.lock(conversation_id):
+            tracker = await agent.tracker_store.get_or_create_tracker(conversation_id)
+            name = tracker.get_latest_input_channel()
+            output = next((c.get_output_channel() for c in self.app.ctx.input_channels
+                           if c.name() == name), None)
+            problem = None
+            if output is None:
+                problem = f"the customer's channel ({name or 'unknown'}) cannot take pushes"
+            else:
+                try:
+                    await output.send_response(conversation_id, {"text": text})
+                except Exception as exc:  # any channel's failure becomes a note in Slack
+                    log.exception("slack handoff: delivery to %s failed", conversation_id)
+                    problem = f"{name} refused it ({type(exc).__name__})"
+            for event in extra:
+                tracker.update(event)
+            if problem is None:
+                tracker.update(BotUttered(text, metadata=metadata))
+            await agent.tracker_store.save(tracker)
+        return problem
+
+    async def set_paused(self, conversation_id: str, paused: bool,
+                         *extra: Event) -> None:
+        """Pause or resume the bot for this conversation (idempotent)."""
+        agent = self.app.ctx.agent
+        async with agent.lock_store.lock(conversation_id):
+            tracker = await agent.tracker_store.get_or_create_tracker(conversation_id)
+            if tracker.is_paused() != paused:
+                tracker.update(ConversationPaused() if paused else ConversationResumed())
+            for event in extra:
+                tracker.update(event)
+            await agent.tracker_store.save(tracker)
+
+
+class SlackHandoffInput(InputChannel):
+    """The support team's side of a handoff, in one Slack channel."""
+
+    @classmethod
+    def name(cls) -> str:
+        return CHANNEL
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        if not credentials:
+            cls.raise_missing_credentials_exception()
+        for key, variable in (("bot_token", "SLACK_BOT_TOKEN"),
+                              ("channel", "SLACK_HANDOFF_CHANNEL")):
+            if not credentials.get(key):
+                raise ConfigError(f"credentials.yml: channels.slack_handoff.SlackHandoffInput "
+                                  f"needs {key} ({variable})")
+        app_token, secret = credentials.get("app_token"), credentials.get("signing_secret")
+        if not app_token and not secret:
+            raise ConfigError("Slack handoff needs SLACK_APP_TOKEN (Socket Mode) or "
+                              "SLACK_SIGNING_SECRET (Events API over HTTP)")
+        return cls(
+            bot_token=credentials["bot_token"],
+            channel=credentials["channel"],
+            app_token=app_token,
+            signing_secret=secret,
+            api_url=credentials.get("api_url") or API_URL,
+            reping_minutes=float(credentials.get("reping_minutes") or 15),
+            cases=case_store(credentials.get("var_dir")),
+        )
+
+    def __init__(self, bot_token: str, channel: str, cases: CaseStore, *,
+                 app_token: str | None = None, signing_secret: str | None = None,
+                 api_url: str = API_URL, reping_minutes: float = 15) -> None:
+        self.channel_id, self.cases = channel, cases
+        self.app_token, self.signing_secret = app_token, signing_secret
+        self.client = AsyncWebClient(token=bot_token, base_url=_with_slash(api_url))
+        self.poster = SlackPoster(cases, self.client, channel,
+                                  reping_after=timedelta(minutes=reping_minutes))
+        self.bolt = AsyncApp(client=self.client, signing_secret=signing_secret or "",
+                             process_before_response=True, logger=log)
+        self.bridge: ConversationBridge | None = None
+        self._names: dict[str, str] = {}
+        self._tasks: list[asyncio.Task] = []
+        self._socket: AsyncSocketModeHandler | None = None
+        self._listen()
+
+    @property
+    def mode(self) -> str:
+        return "socket" if self.app_token else "events"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        bp = Blueprint("slack_handoff", __name__)
+        handler = AsyncSlackRequestHandler(self.bolt)
+
+        @bp.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok", "mode": self.mode,
+                                  "queued": self.cases.pending_posts()})
+
+        if self.signing_secret:  # bolt answers 401 to a missing, forged or stale signature
+            @bp.route("/events", methods=["POST"])
+            async def events(request: Request) -> HTTPResponse:
+                return await handler.handle(request)
+
+            @bp.route("/interactive", methods=["POST"])
+            async def interactive(request: Request) -> HTTPResponse:
+                return await handler.handle(request)
+
+        @bp.listener("after_server_start")
+        async def start(app: Sanic, _: Any) -> None:
+            await self.start(app)
+
+        @bp.listener("before_server_stop")
+        async def stop(_: Sanic, __: Any) -> None:
+            await self.stop()
+
+        return bp
+
+    async def start(self, app: Sanic) -> None:
+        """Start the queue worker and, in Socket Mode, the connection to Slack."""
+        global _poster
+        self.bridge = ConversationBridge(app)
+        _poster = self.poster
+        self._tasks.append(asyncio.create_task(self.poster.run(), name="slack-poster"))
+        if self.app_token:
+            self._socket = AsyncSocketModeHandler(self.bolt, self.app_token,
+                                                  web_client=AsyncWebClient(
+                                                      token=self.app_token,
+                                                      base_url=self.client.base_url))
+            self._tasks.append(asyncio.create_task(self._connect(), name="slack-socket"))
+        log.info("slack handoff: %s mode, channel %s, %d messages queued", self.mode,
+                 self.channel_id, self.cases.pending_posts())
+
+    async def stop(self) -> None:
+        global _poster
+        if self._socket is not None:
+            await self._socket.close_async()
+        for task in self._tasks:
+            task.cancel()
+        self._tasks.clear()
+        if _poster is self.poster:
+            _poster = None
+
+    async def _connect(self) -> None:
+        """Open the Socket Mode connection, retrying while Slack is unreachable."""
+        delay = 1.0
+        while True:
+            try:
+                await self._socket.connect_async()  # type: ignore[union-attr]
+                log.info("slack handoff: socket mode connected")
+                return
+            except Exception as exc:  # network or auth: keep trying, say why once
+                if delay == 1.0:
+                    log.warning("slack handoff: socket mode connection failed (%s); retrying",
+                                exc)
+                await asyncio.sleep(delay)
+                delay = min(30.0, delay * 2)
+
+    # -- what Slack tells us ------------------------------------------------------
+
+    def _listen(self) -> None:
+        bolt = self.bolt
+
+        @bolt.event("message")
+        async def on_message(event: dict[str, Any]) -> None:
+            await self.on_thread_message(event)
+
+        for action_id, state in (("wismo_take", "taken"), ("wismo_hand_back", "handed_back"),
+                                 ("wismo_resolve", "resolved")):
+            bolt.action(action_id)(self._button(state))
+
+    def _button(self, state: str) -> Callable[..., Awaitable[None]]:
+        async def pressed(ack: Callable[[], Awaitable[Any]], body: dict[str, Any]) -> None:
+            await ack()
+            action = (body.get("actions") or [{}])[0]
+            case = self.cases.get(str(action.get("value") or ""))
+            user = (body.get("user") or {}).get("id")
+            if case is None or not user:
+                log.warning("slack handoff: button for unknown case %r", action.get("value"))
+                return
+            await self.change_state(case, state, user)
+        return pressed
+
+    async def on_thread_message(self, event: dict[str, Any]) -> None:
+        """An agent wrote in a case thread: deliver it to the customer."""
+        if event.get("subtype") or event.get("bot_id") or not event.get("thread_ts"):
+            return
+        text = (event.get("text") or "").strip()
+        case = self.cases.by_thread(event.get("channel", ""), event["thread_ts"])
+        if case is None or not text or text.startswith(INTERNAL_PREFIX):
+            return
+        user = event.get("user", "")
+        name = await self._agent_name(user)
+        message = f"{name} (support): {card.from_slack(text)}"
+        events: list[Event] = []
+        if case.status == "open":
+            events.append(ConversationPaused())
+        problem = await self._bridge().say(
+            case.conversation_id, message,
+            {HUMAN: True, "agent": user, "agent_name": name, "case": case.id},
+            *events)
+        if problem:
+            self.cases.note(case.id, f"Not delivered to the customer: {problem}.")
+        else:
+            self.cases.agent_replied(case.id, user, event.get("ts"))
+        wake_poster()
+
+    async def change_state(self, case: Case, state: str, user: str) -> None:
+        """A button: record it, tell the thread, and pause or resume the bot."""
+        if state == case.status:
+            return
+        self.cases.set_state(case.id, state, user, note=card.state_note(state, user))
+        if state == "taken":
+            await self._bridge().set_paused(case.conversation_id, True)
+        else:
+            note = HANDED_BACK_NOTE if state == "handed_back" else RESOLVED_NOTE
+            resumed: list[Event] = [ConversationResumed(), SlotSet("handoff_case", None)]
+            problem = await self._bridge().say(case.conversation_id, note,
+                                               {HUMAN: False, "case": case.id}, *resumed)
+            if problem:
+                self.cases.note(case.id, f"The customer was not told: {problem}.")
+        wake_poster()
+
+    def _bridge(self) -> ConversationBridge:
+        if self.bridge is None:
+            raise RuntimeError("slack handoff used before the Rasa server started")
+        return self.bridge
+
+    async def _agent_name(self, user: str) -> str:
+        """The agent's first name as the customer should see it (cached; 'Support' if
+        Slack won't say)."""
+        if user not in self._names:
+            try:
+                info = (await self.client.users_info(user=user))["user"]
+                profile = info.get("profile") or {}
+                full = (profile.get("display_name") or profile.get("real_name")
+                        or info.get("real_name") or info.get("name") or "")
+                self._names[user] = full.split()[0] if full.split() else "Support"
+            except (SlackApiError, aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+                log.warning("slack handoff: users.info %s failed (%s)", user, exc)
+                return "Support"
+        return self._names[user]
+
+
+def _with_slash(url: str) -> str:
+    return url if url.endswith("/") else url + "/"
