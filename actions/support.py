@@ -56,17 +56,19 @@ def open_handoff(
     """
     svc = services()
     channel = channel_of(tracker)
+    # Validated at start-up (Settings.from_env), so parsing here cannot fail on a typo.
+    schedule = parse_schedule(svc.settings.business_hours, svc.settings.timezone)
+    when = when_a_person_replies(schedule, svc.now())
     context = case_context(
         reason, orders, conversation_id=tracker.sender_id, channel=channel,
         customer_name=next((o.customer_name for o in orders if o.customer_name), None),
-        identity=_identity(tracker), events=tracker.events, today=svc.today(), note=note)
+        identity=_identity(tracker), events=tracker.events, today=svc.today(), note=note,
+        told=when)
     number = orders[0].number if orders else tracker.get_slot("verified_order")
     case = svc.cases.open(tracker.sender_id, reason, number, channel, context, note)
-    # Validated at start-up (Settings.from_env), so parsing here cannot fail on a typo.
-    schedule = parse_schedule(svc.settings.business_hours, svc.settings.timezone)
     dispatcher.utter_message(
-        text=f"{lead} (case {case.id}). {when_a_person_replies(schedule, svc.now())} "
-        "Anything you add in the meantime will reach them."
+        text=f"{lead} (case {case.id}). {when} Anything you add in the meantime will "
+        "reach them."
     )
     log.info("handoff conversation=%s case=%s reason=%s new=%s", tracker.sender_id, case.id,
              reason, case.is_new)

@@ -57,11 +57,17 @@ class HandoffRelay(EventBroker):
         kind, text = event.get("event"), (event.get("text") or "").strip()
         if kind not in ("user", "bot") or not text:
             return False
-        if kind == "bot" and (event.get("metadata") or {}).get(HUMAN):
+        metadata = event.get("metadata") or {}
+        # A person's words came from the thread; an external intent is the engine's
+        # trigger (its message follows as a bot utterance), not the customer talking.
+        if metadata.get(HUMAN) or metadata.get("is_external"):
             return False
         case = self.cases.active_for(str(event.get("sender_id")))
-        # The turn that opened the case is in the card already.
+        # The turn that opened the case is in the card already, and so is what the bot
+        # told the customer about the case (the messages that name it).
         if case is None or float(event.get("timestamp") or 0) <= case.created_at.timestamp():
+            return False
+        if kind == "bot" and case.id in text:
             return False
         if kind == "user":
             self.cases.customer_wrote(case.id, text)

@@ -32,7 +32,9 @@ from typing import Any
 
 import aiohttp
 from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import (
+    ActionExecuted,
     BotUttered,
     ConversationPaused,
     ConversationResumed,
@@ -88,7 +90,7 @@ class ConversationBridge:
 
     async def say(self, conversation_id: str, text: str, metadata: dict[str, Any],
                   *extra: Event) -> str | None:
-        """Send `text` to the customer on their last channel and log it with `extra`
+        """Send `text` to the customer on their last channel and log it, then `extra`
         events; returns why it could not be sent, or None."""
         agent = self.app.ctx.agent
         async with agent.lock_store.lock(conversation_id):
@@ -105,10 +107,10 @@ class ConversationBridge:
                 except Exception as exc:  # any channel's failure becomes a note in Slack
                     log.exception("slack handoff: delivery to %s failed", conversation_id)
                     problem = f"{name} refused it ({type(exc).__name__})"
-            for event in extra:
-                tracker.update(event)
             if problem is None:
                 tracker.update(BotUttered(text, metadata=metadata))
+            for event in extra:
+                tracker.update(event)
             await agent.tracker_store.save(tracker)
         return problem
 
@@ -301,7 +303,10 @@ class SlackHandoffInput(InputChannel):
             await self._bridge().set_paused(case.conversation_id, True)
         else:
             note = HANDED_BACK_NOTE if state == "handed_back" else RESOLVED_NOTE
-            resumed: list[Event] = [ConversationResumed(), SlotSet("handoff_case", None)]
+            # Listening again, so the customer's next message starts a normal turn (rules
+            # and memoization expect every user message to follow action_listen).
+            resumed: list[Event] = [ConversationResumed(), SlotSet("handoff_case", None),
+                                    ActionExecuted(ACTION_LISTEN_NAME)]
             problem = await self._bridge().say(case.conversation_id, note,
                                                {HUMAN: False, "case": case.id}, *resumed)
             if problem:

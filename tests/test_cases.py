@@ -107,3 +107,19 @@ def test_closing_a_case_stops_the_wait_and_records_who(tmp_path):
     assert (closed.status, closed.assignee, closed.waiting_since) == ("handed_back", "U0ALEX",
                                                                         None)
     assert closed.closed_at is not None and store.active_for("conv-1") is None
+
+
+def test_wismo_cases_lists_active_cases_and_what_waits_for_slack(tmp_path, capsys, monkeypatch):
+    from wismo.cli import main
+
+    store = CaseStore(tmp_path / "wismo.db")
+    store.open("telegram:42", "package_missing", "1014", "telegram")
+    done = store.open("sms:+15125550000", "customer_asked")
+    store.set_state(done.id, "resolved", "U0SAM")
+    monkeypatch.setenv("WISMO_VAR_DIR", str(tmp_path))
+    assert main(["cases"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 2 and "package_missing" in out[0] and "#1014" in out[0]
+    assert out[1] == "3 message(s) wait for Slack (var/wismo.db, handoff_posts)"
+    main(["cases", "--all"])
+    assert "resolved" in capsys.readouterr().out

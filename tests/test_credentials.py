@@ -66,3 +66,17 @@ def test_the_written_file_is_what_rasa_reads_and_private(tmp_path):
 def test_short_names():
     assert short_name("channels.twilio_messaging.WhatsAppInput") == "whatsapp"
     assert short_name("rest") == "rest"
+    assert short_name("channels.slack_handoff.SlackHandoffInput") == "slack"
+
+
+def test_the_shipped_file_starts_slack_in_socket_mode_with_its_tokens():
+    from pathlib import Path
+
+    shipped = Path(__file__).resolve().parent.parent / "credentials.yml"
+    result = plan_channels(shipped, {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1",
+                                     "SLACK_HANDOFF_CHANNEL": "C0SUPPORT"})
+    assert result.blocks["channels.slack_handoff.SlackHandoffInput"] == {
+        "bot_token": "xoxb-1", "channel": "C0SUPPORT", "app_token": "xapp-1"}
+    half = plan_channels(shipped, {"SLACK_BOT_TOKEN": "xoxb-1"})
+    assert half.incomplete["channels.slack_handoff.SlackHandoffInput"] == [
+        "SLACK_HANDOFF_CHANNEL"]

@@ -304,6 +304,18 @@ class CaseStore:
              self._now().isoformat()))
 
 
+def case_lines(cases: list[Case], pending_posts: int) -> list[str]:
+    """`wismo cases`: one line a case, then what still waits for Slack."""
+    lines = [f"{c.id}  {c.status:<11} {c.created_at:%Y-%m-%d %H:%M}  {c.reason:<30} "
+             f"{c.conversation_id}" + (f"  #{c.order_number}" if c.order_number else "")
+             + (f"  {c.assignee}" if c.assignee else "") for c in cases]
+    if not lines:
+        lines.append("(no cases)")
+    if pending_posts:
+        lines.append(f"{pending_posts} message(s) wait for Slack (var/wismo.db, handoff_posts)")
+    return lines
+
+
 def _when(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 

@@ -1,4 +1,4 @@
-"""The `wismo` command: up, chat, train, sandbox, telegram."""
+"""The `wismo` command: up, chat, train, sandbox, telegram, engine, cases."""
 
 from __future__ import annotations
 
@@ -39,6 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     outbox = engine_sub.add_parser("outbox", help="list the latest outbox rows")
     outbox.add_argument("--failed", action="store_true", help="only rows that failed for good")
     outbox.add_argument("--limit", type=int, default=50)
+    cases = sub.add_parser("cases", help="list handoff cases (open and taken ones by default)")
+    cases.add_argument("--all", action="store_true", help="also handed-back and resolved ones")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     if args.command == "telegram":  # needs only the TELEGRAM_* variables
@@ -62,6 +64,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "engine":
         return _engine(settings, args)
+    if args.command == "cases":
+        from wismo.cases import CaseStore, case_lines
+
+        store = CaseStore(Path(settings.var_dir) / "wismo.db")
+        print("\n".join(case_lines(store.listing(active_only=not args.all),
+                                    store.pending_posts())))
+        return 0
     from wismo.sandbox.__main__ import main as sandbox_main
 
     return sandbox_main((["--port", str(args.port)] if args.port else [])
@@ -101,6 +110,10 @@ def _up(settings: Settings, chat: bool) -> int:
         f"  Logs:                       {Path(settings.var_dir) / '*.log'}"
     )
     _print_channels(stack)
+    if stack.slack is not None:
+        print(f"  Support desk (sandbox Slack): {stack.slack.url}  (handoffs land here)")
+    elif stack.settings.slack_handoff:
+        print(f"  Handoffs go to Slack channel {stack.settings.slack_channel}")
     print("Talk to it with `wismo chat` in another terminal. Ctrl-C stops everything.")
     try:
         if chat:
@@ -128,7 +141,7 @@ def _print_channels(stack: Stack) -> None:
     if "webchat" in names:
         print(f"  Web chat demo storefront:   {stack.rasa_url}/webhooks/webchat/demo")
     for name in names:
-        if name not in ("rest", "webchat"):
+        if name not in ("rest", "webchat", "slack"):
             label = f"{name.capitalize()} webhook:"
             print(f"  {label:<28}{stack.rasa_url}/webhooks/{name}/webhook")
     for block, missing in plan.incomplete.items():

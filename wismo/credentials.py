@@ -69,8 +69,9 @@ def write_credentials(plan: ChannelPlan, path: Path) -> Path:
 
 
 def short_name(block: str) -> str:
-    """'channels.telegram.TelegramInput' → 'telegram'; 'rest' → 'rest'."""
+    """'channels.telegram.TelegramInput' → 'telegram'; 'rest' → 'rest';
+    'channels.slack_handoff.SlackHandoffInput' → 'slack'."""
     if "." not in block:
         return block
     cls = block.rsplit(".", 1)[1]
-    return cls.removesuffix("Input").lower()
+    return cls.removesuffix("Input").removesuffix("Handoff").lower()

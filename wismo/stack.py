@@ -78,7 +78,7 @@ def start_stack(
         sandbox = start_sandbox(port=settings.sandbox_port)
         settings = settings.with_sandbox(sandbox.url, sandbox.shopify_token, sandbox.easypost_key)
     slack = None
-    if settings.uses_sandbox and not settings.slack_bot_token:
+    if sandbox is not None and not settings.slack_bot_token:
         from wismo.sandbox.slack import SlackWorkspace
 
         slack = SlackWorkspace(port=settings.slack_sandbox_port).start()

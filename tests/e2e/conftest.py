@@ -80,6 +80,7 @@ def stack(model: Path, tmp_path_factory: pytest.TempPathFactory,
         action_port=free_port(),
         engine_port=free_port(),
         sandbox_port=0,
+        slack_sandbox_port=0,  # the sandbox Slack workspace (stack.slack) on a free port
         sandbox_tick=0,  # no clock: the tests need the orders to stay as docs/sandbox.md says
         http_timeout=2.0,
         http_retries=1,

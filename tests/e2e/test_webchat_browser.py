@@ -134,3 +134,38 @@ def test_a_pushed_message_reaches_the_open_page_and_badges_a_closed_one(page, st
     page.locator(f"{WIDGET} .teaser").click()
     expect(greetings).to_have_count(2)
     expect(page.locator(f"{WIDGET} .badge")).to_be_hidden()
+
+
+def test_a_web_chat_customer_is_answered_from_the_support_desk(page, browser, stack, tmp_path):
+    """The demo's handoff: the customer in the widget, an agent in the sandbox Slack's desk
+    page (what `wismo up` opens at :8009), both real pages on the real stack."""
+    open_chat(page)
+    say(page, "where is my order 1001")
+    bot_says(page, "email address or the postal code")
+    say(page, "ava.thompson@example.com")
+    bot_says(page, "Your order #1001")
+    say(page, "can I talk to a real person please")
+    handoff = bot_says(page, "passing you to our support team")
+    case_id = handoff.inner_text().split("(case ")[1].split(")")[0]
+
+    desk_context = browser.new_context(viewport={"width": 1100, "height": 1250})
+    desk = desk_context.new_page()
+    desk.goto(stack.slack.url)
+    card = desk.locator(".message, .msg, div", has_text=f"Case {case_id}").last
+    expect(card).to_be_visible(timeout=REPLY_TIMEOUT_MS)
+    form = desk.locator(f"input[data-ts]").last
+    form.fill("Hi Ava, Sam here. It's with UPS and due tomorrow; I'll keep an eye on it.")
+    form.press("Enter")
+    bot_says(page, "Sam (support): Hi Ava, Sam here.")
+    expect(desk.get_by_text("I'll keep an eye on it.").first).to_be_visible()
+    # The first reply takes the case: the card says who has it, and ✅ marks the delivery.
+    expect(desk.get_by_text("Taken by").first).to_be_visible(timeout=REPLY_TIMEOUT_MS)
+    expect(desk.get_by_text("✅ 1").first).to_be_visible(timeout=REPLY_TIMEOUT_MS)
+    screenshot = (PROJECT / "docs" / "handoff.png" if os.environ.get("WISMO_UPDATE_SCREENSHOT")
+                  else tmp_path / "handoff.png")
+    desk.evaluate("() => window.scrollTo(0, 0)")
+    desk.screenshot(path=str(screenshot))
+
+    desk.get_by_role("button", name="Hand back to bot").last.click()
+    bot_says(page, "You're back with the assistant")
+    desk_context.close()

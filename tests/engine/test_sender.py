@@ -238,3 +238,30 @@ def test_a_server_without_starttls_never_gets_the_password(store, rasa, clock, s
     assert sender(store, rasa, clock, smtp=settings).send_due() == 0
     assert [r.last_error for r in store.failed()] == ["the SMTP server offers no STARTTLS"]
     assert inbox.messages == []
+
+
+def test_an_update_for_a_conversation_a_person_has_waits_and_tells_them_once(
+        store, rasa, clock, tmp_path):
+    from wismo.cases import CaseStore
+
+    cases = CaseStore(tmp_path / "wismo.db")
+    case = cases.open("telegram:42", "customer_asked", "1001", "telegram")
+    paused = Reply(200, {"tracker": {"sender_id": "telegram:42", "paused": True, "events": [
+        {"event": "user", "text": "EXTERNAL: EXTERNAL_order_update"}]}})
+    rasa.on("POST", TRIGGER, paused, paused, SAID)
+    row = queue(store)
+    send = sender(store, rasa, clock, cases=cases, max_attempts=2)
+    for _ in range(2):
+        assert send.send_due() == 0
+        held = store.outbox_row(row.id)
+        assert (held.status, held.attempts) == ("pending", 0)
+        clock.now = held.next_attempt_at
+    notes = []
+    while (post := cases.next_post()) is not None:
+        notes.append(post.text)
+        cases.sent(post, "C1", "1.0")
+    assert notes == [None, "Order update held while you have the conversation (it goes out "
+                     f"after you hand back): {TEXT}"]
+    assert send.send_due() == 1  # handed back: the update goes out
+    assert store.outbox_row(row.id).status == "sent"
+    assert cases.get(case.id).status == "open"

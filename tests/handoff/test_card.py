@@ -207,3 +207,14 @@ def test_agent_reply_reaches_the_customer_without_slack_markup():
     assert card.from_slack(text) == ("Hi Ava & sorry! Fill in the claim form "
                                      "(https://x.co/claim) or https://x.co, ask @sam or "
                                      "help@x.co. 1 < 2")
+
+
+def test_the_card_says_what_the_customer_was_promised():
+    ctx = case_context("customer_asked", [], conversation_id="sms:+15125550000", channel="sms",
+                       customer_name=None, identity=None, today=TODAY,
+                       told="Our team is offline right now; someone will reply here when "
+                       "they're back tomorrow at 9 AM.")
+    _, blocks = card.case_message("C-1A2B3C", ctx, state="open", assignee=None, opened_at=NOW)
+    fields = [f["text"] for b in blocks if b["type"] == "section" for f in b.get("fields", [])]
+    assert "*The customer was told*\nOur team is offline right now; someone will reply here " \
+        "when they're back tomorrow at 9 AM." in fields

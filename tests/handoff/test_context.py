@@ -150,3 +150,12 @@ def test_bot_said_is_the_last_bot_message_not_a_persons():
     assert ctx["bot_said"] == "Your order is on its way."
     assert [m["who"] for m in ctx["transcript"]] == ["bot", "customer", "agent"]
     assert context()["bot_said"] is None
+
+
+def test_bot_said_is_the_whole_last_answer_not_just_its_last_line():
+    events = [user("where is it"), bot("What's your order number?"), user("1001"),
+              bot("Your order #1001 is with UPS."), bot("Your other recent orders: #1031"),
+              user("can I talk to a person")]
+
+    assert context(events=events)["bot_said"] == (
+        "Your order #1001 is with UPS.\nYour other recent orders: #1031")

@@ -137,6 +137,14 @@ class OutboxQueue:
             (PENDING, error, iso(next_attempt_at)), row_id, (SENDING,),
         )
 
+    def hold(self, row_id: int, reason: str, until: datetime) -> bool:
+        """Not this time, and not the recipient's failure (a person has the conversation):
+        pending again at `until`, this try uncounted."""
+        return self._update(
+            "status = ?, last_error = ?, next_attempt_at = ?, claimed_at = NULL, "
+            "attempts = MAX(attempts - 1, 0)", (PENDING, reason, iso(until)), row_id, (SENDING,),
+        )
+
     def mark_failed(self, row_id: int, error: str) -> bool:
         """Retries exhausted (or a permanent refusal): kept, listed by `failed()`, never lost."""
         return self._update("status = ?, last_error = ?, claimed_at = NULL", (FAILED, error),

@@ -29,6 +29,7 @@ from wismo.engine.rules import Action, Decision, History, Rules, Sent, decide
 from wismo.engine.store import EngineStore, StoredEvent
 from wismo.engine.zones import time_zone
 from wismo.errors import ProviderUnavailable, WismoError
+from wismo.handoff.context import case_context
 from wismo.identity import normalise_phone
 
 log = logging.getLogger(__name__)
@@ -155,7 +156,7 @@ class Engine:
         result.queued = self.store.commit_changes(number, snapshot(order, before), rows)
         for d in result.decisions:
             if d.handoff:
-                self._open_case(d, order)
+                self._open_case(d, order, now)
         if result.queued:
             log.info("order %s: %d message(s) queued", number, len(result.queued))
         return result
@@ -189,13 +190,19 @@ class Engine:
             next_attempt_at=decision.until if decision.action == Action.DEFER else None,
         )
 
-    def _open_case(self, decision: Decision, order: Order) -> None:
+    def _open_case(self, decision: Decision, order: Order, now: datetime) -> None:
+        """A problem a person should own: a case with the order's tracking for Slack."""
         target = decision.target
         conversation = target.to if target and target.channel != "email" else \
             f"order:{order.number}"
-        reason = decision.detections[0].kind.value
-        self.cases.open(conversation, f"proactive:{reason}", order.number,
-                        target.channel if target else None)
+        channel = target.channel if target else None
+        reason = f"proactive:{decision.detections[0].kind.value}"
+        context = case_context(
+            reason, [order], conversation_id=conversation, channel=channel,
+            customer_name=order.customer_name, identity=order.email, today=now.date(),
+            note=None if target else "No chat channel for this customer: reach them by "
+            f"email ({order.email or 'no email on the order'}).")
+        self.cases.open(conversation, reason, order.number, channel, context)
 
 
 def outbox_key(detection_keys: tuple[str, ...], recipient: str) -> str:

@@ -24,6 +24,7 @@ from urllib.parse import quote
 
 import requests
 
+from wismo.cases import CaseStore
 from wismo.contacts import ContactStore
 from wismo.engine.outbox import OutboxRow, backoff
 from wismo.engine.store import EngineStore
@@ -43,6 +44,14 @@ class RetryableError(Exception):
 
 class PermanentError(Exception):
     """Trying again cannot help (a 4xx other than 429, a refused address)."""
+
+
+class ConversationHeld(Exception):
+    """A person has the conversation (the bot is paused): the update waits for hand-back."""
+
+
+HELD = "held: a person has the conversation"
+HOLD_FOR = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -71,6 +80,7 @@ class Sender:
         *,
         token: str | None = None,
         contacts: ContactStore | None = None,
+        cases: CaseStore | None = None,
         smtp: SmtpSettings | None = None,
         max_attempts: int = 6,
         timeout: float = 120.0,  # a channel may pace or wait out a 429: never cut it short
@@ -78,7 +88,7 @@ class Sender:
         session: requests.Session | None = None,
     ) -> None:
         self.store, self.rasa_url, self.token = store, rasa_url.rstrip("/"), token
-        self.contacts = contacts
+        self.contacts, self.cases = contacts, cases
         self.smtp = smtp or SmtpSettings()
         self.max_attempts, self.timeout, self.clock = max_attempts, timeout, clock
         self.http = session or requests.Session()
@@ -103,6 +113,8 @@ class Sender:
                 continue
             try:
                 self.deliver(row)
+            except ConversationHeld:
+                self._hold(row)
             except RetryableError as exc:
                 self._retry(row, str(exc), exc.retry_after)
             except PermanentError as exc:
@@ -160,6 +172,8 @@ class Sender:
             raise RetryableError("Rasa answered 200 without JSON") from None
         if "messages" in body:
             raise RetryableError(f"the {row.channel} channel is not running in Rasa")
+        if (body.get("tracker") or {}).get("paused"):
+            raise ConversationHeld()
         events = (body.get("tracker") or {}).get("events") or []
         if not any(e.get("event") == "bot" and e.get("text") == row.text for e in events[-30:]):
             raise RetryableError("Rasa did not say the update (see the action server log)")
@@ -196,6 +210,18 @@ class Sender:
             raise PermanentError(f"address refused: {exc.recipients}") from None
         except (smtplib.SMTPException, OSError) as exc:
             raise RetryableError(f"SMTP: {type(exc).__name__}") from None
+
+    def _hold(self, row: OutboxRow) -> None:
+        """Keep the update until the bot has the conversation back; the first time, tell
+        the person who has it, in the case thread."""
+        assert row.id is not None
+        self.store.hold(row.id, HELD, self.clock() + HOLD_FOR)
+        if row.last_error == HELD or self.cases is None or not row.conversation_id:
+            return
+        case = self.cases.active_for(row.conversation_id)
+        if case is not None:
+            self.cases.note(case.id, "Order update held while you have the conversation "
+                            f"(it goes out after you hand back): {row.text}")
 
     def _retry(self, row: OutboxRow, error: str, retry_after: float | None) -> None:
         assert row.id is not None

@@ -66,14 +66,15 @@ def build(settings: Settings, rasa_url: str) -> Parts:
                                  timeout=settings.http_timeout,
                                  retries=settings.http_retries).tracker_payload
     contacts = ContactStore(db)
-    engine = Engine(store, KnownOrders(db), contacts, CaseStore(db), rules,
+    cases = CaseStore(db)
+    engine = Engine(store, KnownOrders(db), contacts, cases, rules,
                     fetch_order=fetch, fetch_tracker=carrier)
     smtp = SmtpSettings(host=settings.smtp_host, drop_dir=settings.var_dir / "mail",
                         port=settings.smtp_port,
                         sender=settings.smtp_from, user=settings.smtp_user,
                         password=settings.smtp_password)
     return Parts(store, engine, Sender(store, rasa_url, token=settings.rasa_token,
-                                       contacts=contacts, smtp=smtp))
+                                       contacts=contacts, cases=cases, smtp=smtp))
 
 
 def make_app(parts: Parts, settings: Settings, name: str = "wismo_engine") -> Sanic:

@@ -152,7 +152,7 @@ def case_message(
          "text": {"type": "plain_text", "emoji": True,
                   "text": _cut(f"{_ICONS[state]} Case {case_id} · {label}", MAX_HEADER)}},
         {"type": "section", "fields": _fields(customer, context.get("note"), channel, state,
-                                              assignee, opened_at)},
+                                              assignee, opened_at, context.get("told"))},
         {"type": "divider"},
     ]
     tail = [*_said(context.get("bot_said")), *_conversation(context.get("transcript") or []),
@@ -241,7 +241,8 @@ def from_slack(text: str) -> str:
 
 
 def _fields(customer: Mapping[str, Any], why: str | None, channel: str, state: str,
-            assignee: str | None, opened_at: datetime) -> list[dict[str, str]]:
+            assignee: str | None, opened_at: datetime,
+            told: str | None = None) -> list[dict[str, str]]:
     proof = (f"✅ {clip(customer['identity'], 300)}" if customer.get("identity")
              else "⚠️ not verified")
     status = {
@@ -258,6 +259,8 @@ def _fields(customer: Mapping[str, Any], why: str | None, channel: str, state: s
     ]
     if why:
         fields.append(f"*Details*\n{clip(why, MAX_FIELD - 20)}")
+    if told:
+        fields.append(f"*The customer was told*\n{clip(told, MAX_FIELD - 30)}")
     return [{"type": "mrkdwn", "text": f} for f in fields]
 
 

@@ -39,6 +39,7 @@ def case_context(
     events: Sequence[Mapping[str, Any]] = (),
     today: date,
     note: str | None = None,
+    told: str | None = None,
     transcript_turns: int = 10,
 ) -> dict[str, Any]:
     """Everything the agent sees on the case card, as JSON-ready values (schema version 1).
@@ -52,6 +53,7 @@ def case_context(
         "version": VERSION,
         "reason": reason,
         "note": note,
+        "told": told,  # what the customer was promised about a reply
         "customer": {
             "name": name,
             "identity": identity,
@@ -142,12 +144,16 @@ def transcript_from_events(events: Sequence[Mapping[str, Any]], limit: int) -> l
     return messages[-limit:]
 
 
-def last_bot_text(events: Sequence[Mapping[str, Any]]) -> str | None:
-    """What the bot (not a person) last told the customer before the handoff."""
+def last_bot_text(events: Sequence[Mapping[str, Any]], limit: int = 3) -> str | None:
+    """What the bot (not a person) said in its last turn before the handoff: the messages
+    between the customer's last two messages (an answer is often several), at most `limit`."""
+    said: list[str] = []
     for event in reversed(events):
+        if event.get("event") == "user" and said:
+            break
         if event.get("event") == "bot" and event.get("text") and _bot_who(event) == "bot":
-            return str(event["text"])
-    return None
+            said.append(str(event["text"]))
+    return "\n".join(reversed(said[:limit])) or None
 
 
 def _bot_who(event: Mapping[str, Any]) -> str:
