@@ -153,7 +153,7 @@ def test_a_web_chat_customer_is_answered_from_the_support_desk(page, browser, st
     desk.goto(stack.slack.url)
     card = desk.locator(".message, .msg, div", has_text=f"Case {case_id}").last
     expect(card).to_be_visible(timeout=REPLY_TIMEOUT_MS)
-    form = desk.locator(f"input[data-ts]").last
+    form = desk.locator("input[data-ts]").last
     form.fill("Hi Ava, Sam here. It's with UPS and due tomorrow; I'll keep an eye on it.")
     form.press("Enter")
     bot_says(page, "Sam (support): Hi Ava, Sam here.")
