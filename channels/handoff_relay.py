@@ -63,9 +63,14 @@ class HandoffRelay(EventBroker):
         if metadata.get(HUMAN) or metadata.get("is_external"):
             return False
         case = self.cases.active_for(str(event.get("sender_id")))
+        if case is None:
+            return False
+        # The card of a case the action server just opened is waiting: post it now rather
+        # than at the worker's next look at the queue.
+        wake_poster()
         # The turn that opened the case is in the card already, and so is what the bot
         # told the customer about the case (the messages that name it).
-        if case is None or float(event.get("timestamp") or 0) <= case.created_at.timestamp():
+        if float(event.get("timestamp") or 0) <= case.created_at.timestamp():
             return False
         if kind == "bot" and case.id in text:
             return False

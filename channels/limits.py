@@ -23,10 +23,15 @@ class SendLimiter:
         per_key_interval: float,
         global_per_second: float,
         *,
+        per_key_burst: int = 1,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.per_key_interval = per_key_interval
+        # Sends a recipient may make back to back before the interval applies (Slack allows
+        # short bursts above 1 message/s per channel); a 429's retry_after is never shortened.
+        self.per_key_burst = max(1, per_key_burst)
+        self._blocked_until: dict[str, float] = {}
         self.global_interval = 1.0 / global_per_second if global_per_second > 0 else 0.0
         self._clock = clock
         self._sleep = sleep
@@ -39,7 +44,9 @@ class SendLimiter:
         """Wait until `key` may be sent to, then hold its turn while the caller sends."""
         lock = self._locks.setdefault(key, asyncio.Lock())
         async with lock:
-            await self._wait_until(lambda: self._next_for_key.get(key, 0.0))
+            allowance = (self.per_key_burst - 1) * self.per_key_interval
+            await self._wait_until(lambda: max(self._next_for_key.get(key, 0.0) - allowance,
+                                               self._blocked_until.get(key, 0.0)))
             # Claim the global slot only once this recipient is ready, so a slow chat
             # never holds a token other chats could use.
             now = self._clock()
@@ -50,9 +57,8 @@ class SendLimiter:
             try:
                 yield
             finally:
-                self._next_for_key[key] = max(
-                    self._next_for_key.get(key, 0.0), self._clock() + self.per_key_interval
-                )
+                self._next_for_key[key] = max(self._next_for_key.get(key, 0.0),
+                                              self._clock()) + self.per_key_interval
 
     def retry_after(self, seconds: float, key: str | None = None) -> None:
         """The provider said 'too many requests': nobody (or this key) sends for `seconds`."""
@@ -60,7 +66,7 @@ class SendLimiter:
         if key is None:
             self._next_global = max(self._next_global, until)
         else:
-            self._next_for_key[key] = max(self._next_for_key.get(key, 0.0), until)
+            self._blocked_until[key] = max(self._blocked_until.get(key, 0.0), until)
 
     async def _wait_until(self, deadline: Callable[[], float]) -> None:
         while (delay := deadline() - self._clock()) > 0:

@@ -93,20 +93,23 @@ class ConversationBridge:
         """Send `text` to the customer on their last channel and log it, then `extra`
         events; returns why it could not be sent, or None."""
         agent = self.app.ctx.agent
+        # Read and send without the conversation's lock: Rasa polls a held lock once a
+        # second, so a customer writing meanwhile would wait that long for nothing.
+        tracker = await agent.tracker_store.retrieve(conversation_id)
+        name = tracker.get_latest_input_channel() if tracker else None
+        output = next((c.get_output_channel() for c in self.app.ctx.input_channels
+                       if c.name() == name), None)
+        problem = None
+        if output is None:
+            problem = f"the customer's channel ({name or 'unknown'}) cannot take pushes"
+        else:
+            try:
+                await output.send_response(conversation_id, {"text": text})
+            except Exception as exc:  # any channel's failure becomes a note in Slack
+                log.exception("slack handoff: delivery to %s failed", conversation_id)
+                problem = f"{name} refused it ({type(exc).__name__})"
         async with agent.lock_store.lock(conversation_id):
             tracker = await agent.tracker_store.get_or_create_tracker(conversation_id)
-            name = tracker.get_latest_input_channel()
-            output = next((c.get_output_channel() for c in self.app.ctx.input_channels
-                           if c.name() == name), None)
-            problem = None
-            if output is None:
-                problem = f"the customer's channel ({name or 'unknown'}) cannot take pushes"
-            else:
-                try:
-                    await output.send_response(conversation_id, {"text": text})
-                except Exception as exc:  # any channel's failure becomes a note in Slack
-                    log.exception("slack handoff: delivery to %s failed", conversation_id)
-                    problem = f"{name} refused it ({type(exc).__name__})"
             if problem is None:
                 tracker.update(BotUttered(text, metadata=metadata))
             for event in extra:
@@ -302,13 +305,14 @@ class SlackHandoffInput(InputChannel):
         if state == "taken":
             await self._bridge().set_paused(case.conversation_id, True)
         else:
+            # Listening again before the note goes out, so the customer's answer to it is
+            # the bot's (every user message must follow action_listen for the rules).
+            await self._bridge().set_paused(case.conversation_id, False,
+                                            SlotSet("handoff_case", None),
+                                            ActionExecuted(ACTION_LISTEN_NAME))
             note = HANDED_BACK_NOTE if state == "handed_back" else RESOLVED_NOTE
-            # Listening again, so the customer's next message starts a normal turn (rules
-            # and memoization expect every user message to follow action_listen).
-            resumed: list[Event] = [ConversationResumed(), SlotSet("handoff_case", None),
-                                    ActionExecuted(ACTION_LISTEN_NAME)]
             problem = await self._bridge().say(case.conversation_id, note,
-                                               {HUMAN: False, "case": case.id}, *resumed)
+                                               {HUMAN: False, "case": case.id})
             if problem:
                 self.cases.note(case.id, f"The customer was not told: {problem}.")
         wake_poster()

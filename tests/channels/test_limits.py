@@ -114,3 +114,33 @@ def test_a_negative_retry_after_is_ignored():
 
     assert log == [("chat-1", 0.0)]
     assert time.waits == []
+
+
+def test_a_burst_allowance_lets_a_quiet_channel_send_at_once_then_paces_it():
+    time = FakeTime()
+    limiter = SendLimiter(1.0, 0, per_key_burst=3, clock=time.clock, sleep=time.sleep)
+    log: list = []
+
+    async def scenario() -> None:
+        for _ in range(5):
+            await send(limiter, time, "C0SUPPORT", log)
+        time.now += 10  # quiet for a while: the whole burst is available again
+        for _ in range(3):
+            await send(limiter, time, "C0SUPPORT", log)
+
+    asyncio.run(scenario())
+    assert [at for _, at in log] == [0.0, 0.0, 0.0, 1.0, 2.0, 12.0, 12.0, 12.0]
+
+
+def test_a_429_is_waited_out_in_full_whatever_the_burst_allowance():
+    time = FakeTime()
+    limiter = SendLimiter(1.0, 0, per_key_burst=3, clock=time.clock, sleep=time.sleep)
+    log: list = []
+
+    async def scenario() -> None:
+        await send(limiter, time, "C0SUPPORT", log)
+        limiter.retry_after(5, "C0SUPPORT")
+        await send(limiter, time, "C0SUPPORT", log)
+
+    asyncio.run(scenario())
+    assert [at for _, at in log] == [0.0, 5.0]

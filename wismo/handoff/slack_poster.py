@@ -56,7 +56,7 @@ class SlackPoster:
         *,
         reping_after: timedelta = timedelta(minutes=15),
         ping_check_every: float = 30.0,
-        idle_wait: float = 0.5,
+        idle_wait: float = 0.2,
         now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
@@ -64,7 +64,8 @@ class SlackPoster:
         self.reping_after, self.ping_check_every = reping_after, ping_check_every
         self.idle_wait = idle_wait
         self._now, self._sleep = now, sleep
-        self._limiter = SendLimiter(per_key_interval=1.0, global_per_second=0)
+        # Slack: about 1 message a second per channel, "generous" short bursts.
+        self._limiter = SendLimiter(per_key_interval=1.0, global_per_second=0, per_key_burst=3)
         self._wake = asyncio.Event()
         self._failures = 0
         self._setup_error: str | None = None
