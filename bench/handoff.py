@@ -40,8 +40,12 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.channels.telegram_updates import make_chat, make_message, make_update  # noqa: E402
-from tests.channels.telegram_updates import sent_message  # noqa: E402
+from tests.channels.telegram_updates import (  # noqa: E402
+    make_chat,
+    make_message,
+    make_update,
+    sent_message,  # noqa: E402
+)
 from tests.fake_provider import FakeProvider, Reply  # noqa: E402
 from wismo.config import Settings  # noqa: E402
 from wismo.stack import Stack, start_stack  # noqa: E402
