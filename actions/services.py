@@ -66,7 +66,7 @@ def build_services(settings: Settings) -> Services:
     return Services(
         settings=settings,
         orders=OrderService(store, tracker),
-        cases=CaseStore(settings.var_dir / "wismo.db"),
+        cases=CaseStore(settings.var_dir / "wismo.db", to_slack=settings.slack_handoff),
         contacts=ContactStore(settings.var_dir / "wismo.db"),
         handoff_rules=load_handoff_rules(settings.handoff_rules_path or DEFAULT_HANDOFF_RULES),
     )

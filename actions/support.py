@@ -6,8 +6,8 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from rasa_sdk import Tracker
-from rasa_sdk.events import ConversationPaused, SlotSet
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActionExecuted, ConversationPaused, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import WismoAction, channel_of, sender_phone
@@ -88,7 +88,10 @@ def escalation_due(tracker: Tracker, orders: Sequence[Order]) -> tuple[str, str]
     angry = frustration(customer_texts(tracker, 3), rules)
     if angry:
         return "frustration", angry
-    priority = priority_reason(orders, rules, svc.today())
+    # A priority order stays late after a person has looked at it: once per order.
+    handled = {c.order_number for c in svc.cases.for_conversation(tracker.sender_id)}
+    priority = priority_reason([o for o in orders if o.number not in handled], rules,
+                               svc.today())
     if priority:
         return "priority_order", priority
     return None
@@ -109,10 +112,21 @@ async def verified_orders(tracker: Tracker) -> list[Order]:
 
 
 def customer_texts(tracker: Tracker, limit: int) -> list[str]:
-    """The customer's last `limit` typed messages, oldest first (button presses skipped)."""
-    texts = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"]
+    """The customer's last `limit` typed messages since the bot last got the conversation
+    back from a person, oldest first (button presses skipped): what they wrote to the
+    team, or before a hand-back, must not escalate again."""
+    texts = [e.get("text") or "" for e in since_hand_back(tracker.events)
+             if e.get("event") == "user"]
     typed = [t for t in texts if t and not t.startswith("/")]
     return typed[-limit:]
+
+
+def since_hand_back(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The events after the last ConversationResumed (all of them if there is none)."""
+    for i in range(len(events) - 1, -1, -1):
+        if events[i].get("event") == "resume":
+            return events[i + 1:]
+    return events
 
 
 def _identity(tracker: Tracker) -> str | None:
@@ -123,6 +137,27 @@ def _identity(tracker: Tracker) -> str | None:
              f"phone {phone}" if phone and number else None]
     said = ", ".join(p for p in parts if p)
     return said or None
+
+
+class ActionSessionStart(Action):
+    """Rasa's session start (slots carried over), which keeps a handed-off conversation
+    paused: a new session would otherwise un-pause it, and the bot would answer while a
+    person has the conversation (after an hour's silence, or on a proactive update)."""
+
+    def name(self) -> str:
+        return "action_session_start"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        events = [SessionStarted()]
+        events += [SlotSet(e["name"], e.get("value")) for e in tracker.applied_events()
+                   if e.get("event") == "slot"]
+        svc = services()
+        case = svc.cases.active_for(tracker.sender_id) if svc.settings.slack_handoff else None
+        if case is not None and case.released_at is None:
+            events.append(ConversationPaused())
+        return [*events, ActionExecuted("action_listen")]
 
 
 class ActionHandoff(WismoAction):
@@ -170,7 +205,7 @@ class ActionClarify(WismoAction):
 
 def _fallbacks_in_a_row(tracker: Tracker) -> int:
     count = 0
-    for event in reversed(tracker.events):
+    for event in reversed(since_hand_back(tracker.events)):
         if event.get("event") != "user":
             continue
         if (event.get("parse_data") or {}).get("intent", {}).get("name") != "nlu_fallback":

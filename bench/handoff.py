@@ -96,38 +96,43 @@ def figures(name: str, values_ms: list[float]) -> str:
             f"p95 {p95:7.1f} ms   max {values[-1]:7.1f} ms")
 
 
-def run(stack: Stack, fake: FakeProvider, cases: int, gap: float) -> dict[str, list[float]]:
+def one_case(stack: Stack, fake: FakeProvider, chat: int, gap: float,
+             results: dict[str, list[float]]) -> None:
+    """Escalate, reply as an agent, write again: one measurement of each path."""
     slack, db = stack.slack, stack.settings.var_dir / "wismo.db"
+    sent = telegram(stack, chat, "I want to talk to a person")
+    case_id = CASE.search(" ".join(texts_to(fake, chat))).group(1)
+    card = wait(lambda: next((m for m in slack.messages() if case_id in m.get("text", "")
+                              and m.get("blocks")), None))
+    with sqlite3.connect(db) as con:
+        (created,) = con.execute("SELECT created_at FROM handoff_cases WHERE id = ?",
+                                 (case_id,)).fetchone()
+    posted = float(card["ts"])
+    results["escalation → card"].append(
+        (posted - datetime.fromisoformat(created).timestamp()) * 1000)
+    results["message → card"].append((posted - sent) * 1000)
+    # Telegram allows one message a second per chat, and the bot's handoff message
+    # just went to this one: wait that out so the figure is ours, not the pacing.
+    time.sleep(max(gap / 2, 1.1))
+
+    before = len(texts_to(fake, chat))
+    reply = slack.agent_reply(card["ts"], "Hi, I'm looking into it now.")
+    wait(lambda: len(texts_to(fake, chat)) > before)
+    results["reply → customer"].append((time.time() - float(reply["ts"])) * 1000)
+
+    sent = telegram(stack, chat, "thank you, it was a gift")
+    line = wait(lambda: next((m for m in slack.thread(card["ts"])
+                              if "it was a gift" in m["text"]), None))
+    results["message → thread"].append((float(line["ts"]) - sent) * 1000)
+    time.sleep(gap / 2)
+
+
+def run(stack: Stack, fake: FakeProvider, cases: int, gap: float) -> dict[str, list[float]]:
     results: dict[str, list[float]] = {"escalation → card": [], "message → card": [],
                                        "reply → customer": [], "message → thread": []}
     chats = itertools.count(770_001)
     for _ in range(cases):
-        chat = next(chats)
-        sent = telegram(stack, chat, "I want to talk to a person")
-        case_id = CASE.search(" ".join(texts_to(fake, chat))).group(1)
-        card = wait(lambda: next((m for m in slack.messages() if case_id in m.get("text", "")
-                                  and m.get("blocks")), None))
-        with sqlite3.connect(db) as con:
-            (created,) = con.execute("SELECT created_at FROM handoff_cases WHERE id = ?",
-                                     (case_id,)).fetchone()
-        posted = float(card["ts"])
-        results["escalation → card"].append(
-            (posted - datetime.fromisoformat(created).timestamp()) * 1000)
-        results["message → card"].append((posted - sent) * 1000)
-        # Telegram allows one message a second per chat, and the bot's handoff message
-        # just went to this one: wait that out so the figure is ours, not the pacing.
-        time.sleep(max(gap / 2, 1.1))
-
-        before = len(texts_to(fake, chat))
-        reply = slack.agent_reply(card["ts"], "Hi, I'm looking into it now.")
-        wait(lambda: len(texts_to(fake, chat)) > before)
-        results["reply → customer"].append((time.time() - float(reply["ts"])) * 1000)
-
-        sent = telegram(stack, chat, "thank you, it was a gift")
-        line = wait(lambda: next((m for m in slack.thread(card["ts"])
-                                  if "it was a gift" in m["text"]), None))
-        results["message → thread"].append((float(line["ts"]) - sent) * 1000)
-        time.sleep(gap / 2)
+        one_case(stack, fake, next(chats), gap, results)
     return results
 
 

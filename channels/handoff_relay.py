@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import logging
 from asyncio import AbstractEventLoop
+from collections.abc import Callable
 from typing import Any
 
 from rasa.core.brokers.broker import EventBroker
 from rasa.utils.endpoints import EndpointConfig
 
-from channels.slack_handoff import HUMAN, case_store, wake_poster
+from channels.slack_handoff import HUMAN, case_store, slack_running, wake_poster
 from wismo.cases import CaseStore
 
 log = logging.getLogger(__name__)
@@ -29,9 +30,11 @@ log = logging.getLogger(__name__)
 class HandoffRelay(EventBroker):
     """Queues the messages of conversations in handoff for their Slack thread."""
 
-    def __init__(self, cases: CaseStore, inner: EventBroker | None = None) -> None:
+    def __init__(self, cases: CaseStore, inner: EventBroker | None = None,
+                 active: Callable[[], bool] = slack_running) -> None:
         self.cases = cases
         self.inner = inner
+        self.active = active  # no Slack connector here: nobody reads a thread, queue nothing
 
     @classmethod
     async def from_endpoint_config(
@@ -55,7 +58,7 @@ class HandoffRelay(EventBroker):
     def relay(self, event: dict[str, Any]) -> bool:
         """Queue this event for its case thread if it belongs there; True if queued."""
         kind, text = event.get("event"), (event.get("text") or "").strip()
-        if kind not in ("user", "bot") or not text:
+        if kind not in ("user", "bot") or not text or not self.active():
             return False
         metadata = event.get("metadata") or {}
         # A person's words came from the thread; an external intent is the engine's

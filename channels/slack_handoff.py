@@ -55,19 +55,31 @@ from wismo.config import Settings
 from wismo.errors import ConfigError
 from wismo.handoff import card
 from wismo.handoff.slack_poster import SlackPoster
+from wismo.handoff.triggers import DEFAULT_RULES_PATH, load_handoff_rules
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "slack_handoff"
 API_URL = "https://slack.com/api/"
 INTERNAL_PREFIX = "//"
+# Thread messages that are an agent writing: plain, "also send to channel", with files.
+RELAYED_SUBTYPES = (None, "thread_broadcast", "file_share")
 HUMAN = "wismo_human"  # metadata key on bot utterances a person wrote
 HANDED_BACK_NOTE = ("You're back with the assistant. Ask me anything about your order, or "
                     "say \"agent\" to reach the team again.")
+STRANDED_NOTE = ("Sorry, I can't reach our support team right now. Your case {case} is saved "
+                 "and they'll reply here as soon as they can; in the meantime I'm back to help "
+                 "with your order.")
+STRANDED_AFTER = timedelta(minutes=10)
 RESOLVED_NOTE = ("Our support team has marked your request as resolved. If there's anything "
                  "else, just write here.")
 
 _poster: SlackPoster | None = None  # the one running in this process, woken by the relay
+
+
+def slack_running() -> bool:
+    """Whether this process runs the Slack connector (so there is a thread to relay to)."""
+    return _poster is not None
 
 
 def wake_poster() -> None:
@@ -113,7 +125,8 @@ class ConversationBridge:
             if problem is None:
                 tracker.update(BotUttered(text, metadata=metadata))
             for event in extra:
-                tracker.update(event)
+                if not (isinstance(event, ConversationPaused) and tracker.is_paused()):
+                    tracker.update(event)
             await agent.tracker_store.save(tracker)
         return problem
 
@@ -156,7 +169,7 @@ class SlackHandoffInput(InputChannel):
             app_token=app_token,
             signing_secret=secret,
             api_url=credentials.get("api_url") or API_URL,
-            reping_minutes=float(credentials.get("reping_minutes") or 15),
+            reping_minutes=load_handoff_rules(_rules_path()).reping_minutes,
             cases=case_store(credentials.get("var_dir")),
         )
 
@@ -168,8 +181,10 @@ class SlackHandoffInput(InputChannel):
         self.client = AsyncWebClient(token=bot_token, base_url=_with_slash(api_url))
         self.poster = SlackPoster(cases, self.client, channel,
                                   reping_after=timedelta(minutes=reping_minutes))
+        # Acknowledge Slack at once and work after: Slack re-sends what isn't acknowledged
+        # within 3 s, and a delivery may wait on a channel's pacing.
         self.bolt = AsyncApp(client=self.client, signing_secret=signing_secret or "",
-                             process_before_response=True, logger=log)
+                             process_before_response=False, logger=log)
         self.bridge: ConversationBridge | None = None
         self._names: dict[str, str] = {}
         self._tasks: list[asyncio.Task] = []
@@ -214,6 +229,7 @@ class SlackHandoffInput(InputChannel):
         self.bridge = ConversationBridge(app)
         _poster = self.poster
         self._tasks.append(asyncio.create_task(self.poster.run(), name="slack-poster"))
+        self._tasks.append(asyncio.create_task(self._watch_stranded(), name="slack-stranded"))
         if self.app_token:
             self._socket = AsyncSocketModeHandler(self.bolt, self.app_token,
                                                   web_client=AsyncWebClient(
@@ -248,6 +264,29 @@ class SlackHandoffInput(InputChannel):
                 await asyncio.sleep(delay)
                 delay = min(30.0, delay * 2)
 
+    async def _watch_stranded(self, every: float = 30.0) -> None:
+        while True:
+            try:
+                await self.release_stranded()
+            except Exception:  # keep watching; the next round may succeed
+                log.exception("slack handoff: releasing stranded cases failed")
+            await asyncio.sleep(every)
+
+    async def release_stranded(self, after: timedelta = STRANDED_AFTER) -> int:
+        """Give the bot back the conversations whose case has not reached Slack in
+        `after`: nobody can see them, and a paused bot would leave the customer alone.
+        The case stays queued; a person's first reply takes the conversation again."""
+        stranded = self.cases.stranded(after)
+        for case in stranded:
+            log.warning("slack handoff: case %s has not reached Slack in %s; the bot answers "
+                        "%s again meanwhile", case.id, after, case.conversation_id)
+            await self._bridge().set_paused(case.conversation_id, False,
+                                            ActionExecuted(ACTION_LISTEN_NAME))
+            await self._bridge().say(case.conversation_id, STRANDED_NOTE.format(case=case.id),
+                                     {HUMAN: False, "case": case.id})
+            self.cases.released(case.id)
+        return len(stranded)
+
     # -- what Slack tells us ------------------------------------------------------
 
     def _listen(self) -> None:
@@ -274,23 +313,33 @@ class SlackHandoffInput(InputChannel):
         return pressed
 
     async def on_thread_message(self, event: dict[str, Any]) -> None:
-        """An agent wrote in a case thread: deliver it to the customer."""
-        if event.get("subtype") or event.get("bot_id") or not event.get("thread_ts"):
+        """An agent wrote in a case thread: deliver it to the customer (once)."""
+        if event.get("subtype") not in RELAYED_SUBTYPES or event.get("bot_id") \
+                or not event.get("thread_ts"):
             return
-        text = (event.get("text") or "").strip()
-        case = self.cases.by_thread(event.get("channel", ""), event["thread_ts"])
-        if case is None or not text or text.startswith(INTERNAL_PREFIX):
+        channel, text = event.get("channel", ""), (event.get("text") or "").strip()
+        case = self.cases.by_thread(channel, event["thread_ts"])
+        if case is None or text.startswith(INTERNAL_PREFIX):
+            return
+        if event.get("files"):
+            self.cases.note(case.id, "Files and images aren't sent to the customer"
+                            + ("; the text was." if text else "."))
+        if not text or not self.cases.first_delivery(channel, event.get("ts", ""), case.id):
+            wake_poster()
             return
         user = event.get("user", "")
         name = await self._agent_name(user)
-        message = f"{name} (support): {card.from_slack(text)}"
         events: list[Event] = []
-        if case.status == "open":
-            events.append(ConversationPaused())
+        if not case.active:  # a reply after hand-back or resolve takes the conversation again
+            active = self.cases.active_for(case.conversation_id)
+            if active is None:
+                self.cases.set_state(case.id, "taken", user,
+                                     note=f"{card.mention(user)} reopened the case by replying.")
+                events.append(SlotSet("handoff_case", case.id))
+        events.append(ConversationPaused())
         problem = await self._bridge().say(
-            case.conversation_id, message,
-            {HUMAN: True, "agent": user, "agent_name": name, "case": case.id},
-            *events)
+            case.conversation_id, f"{name} (support): {card.from_slack(text)}",
+            {HUMAN: True, "agent": user, "agent_name": name, "case": case.id}, *events)
         if problem:
             self.cases.note(case.id, f"Not delivered to the customer: {problem}.")
         else:
@@ -298,20 +347,24 @@ class SlackHandoffInput(InputChannel):
         wake_poster()
 
     async def change_state(self, case: Case, state: str, user: str) -> None:
-        """A button: record it, tell the thread, and pause or resume the bot."""
+        """A button: pause or resume the bot, record it, and tell the thread."""
         if state == case.status:
             return
-        self.cases.set_state(case.id, state, user, note=card.state_note(state, user))
+        note = card.state_note(state, user)
         if state == "taken":
-            await self._bridge().set_paused(case.conversation_id, True)
+            self.cases.set_state(case.id, state, user, note=note)
+            await self._bridge().set_paused(case.conversation_id, True,
+                                            SlotSet("handoff_case", case.id))
         else:
-            # Listening again before the note goes out, so the customer's answer to it is
-            # the bot's (every user message must follow action_listen for the rules).
+            # The bot listens again before the case says so and before the note goes out,
+            # so nothing the customer writes falls between the two (and every user
+            # message follows action_listen, as the rules expect).
             await self._bridge().set_paused(case.conversation_id, False,
                                             SlotSet("handoff_case", None),
                                             ActionExecuted(ACTION_LISTEN_NAME))
-            note = HANDED_BACK_NOTE if state == "handed_back" else RESOLVED_NOTE
-            problem = await self._bridge().say(case.conversation_id, note,
+            self.cases.set_state(case.id, state, user, note=note)
+            told = HANDED_BACK_NOTE if state == "handed_back" else RESOLVED_NOTE
+            problem = await self._bridge().say(case.conversation_id, told,
                                                {HUMAN: False, "case": case.id})
             if problem:
                 self.cases.note(case.id, f"The customer was not told: {problem}.")
@@ -336,6 +389,11 @@ class SlackHandoffInput(InputChannel):
                 log.warning("slack handoff: users.info %s failed (%s)", user, exc)
                 return "Support"
         return self._names[user]
+
+
+def _rules_path() -> Path:
+    """rules/handoff.yml, or WISMO_HANDOFF_RULES (read alone, as case_store does)."""
+    return Path(os.environ.get("WISMO_HANDOFF_RULES") or DEFAULT_RULES_PATH)
 
 
 def _with_slash(url: str) -> str:

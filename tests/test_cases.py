@@ -43,7 +43,7 @@ def test_a_resolved_case_lets_the_next_escalation_open_a_new_one(tmp_path):
     assert [c.status for c in store.for_conversation("conv-1")] == ["resolved", "open"]
 
 
-def test_cases_survive_a_restart_and_an_old_file_gains_the_new_columns(tmp_path):
+def test_cases_survive_a_restart_and_an_old_files_cases_are_closed(tmp_path):
     path = tmp_path / "wismo.db"
     with sqlite3.connect(path) as db:  # the table as the first release wrote it
         db.execute("CREATE TABLE handoff_cases (id TEXT PRIMARY KEY, conversation_id TEXT NOT "
@@ -54,7 +54,10 @@ def test_cases_survive_a_restart_and_an_old_file_gains_the_new_columns(tmp_path)
     CaseStore(path).open("conv-2", "damaged_or_wrong_item", "1050")
     reopened = CaseStore(path)
     assert [c.order_number for c in reopened.for_conversation("conv-2")] == ["1050"]
-    assert reopened.active_for("conv-0").id == "C-OLD001"
+    # Never posted anywhere and never closed by the old code: not left holding conv-0.
+    assert reopened.active_for("conv-0") is None
+    assert reopened.get("C-OLD001").status == "resolved"
+    assert reopened.open("conv-0", "customer_asked").is_new
 
 
 def test_the_card_gives_the_case_its_thread(tmp_path):
@@ -123,3 +126,25 @@ def test_wismo_cases_lists_active_cases_and_what_waits_for_slack(tmp_path, capsy
     assert out[1] == "3 message(s) wait for Slack (var/wismo.db, handoff_posts)"
     main(["cases", "--all"])
     assert "resolved" in capsys.readouterr().out
+
+
+def test_a_new_case_waits_for_a_person_from_the_start(tmp_path):
+    clock = Clock()
+    store = CaseStore(tmp_path / "wismo.db", now=clock)
+    case = store.open("conv-1", "customer_asked")
+    clock.at += timedelta(minutes=16)
+    assert [c.id for c in store.due_pings(timedelta(minutes=15))] == [case.id]
+
+
+def test_without_slack_a_case_is_recorded_and_nothing_is_queued(tmp_path):
+    store = CaseStore(tmp_path / "wismo.db", to_slack=False)
+    case = store.open("conv-1", "customer_asked")
+    store.open("conv-1", "frustration")
+    assert store.get(case.id).reason == "customer_asked" and store.pending_posts() == 0
+
+
+def test_an_agent_message_is_delivered_once_however_often_slack_sends_it(tmp_path):
+    store = CaseStore(tmp_path / "wismo.db")
+    assert store.first_delivery("C0SUPPORT", "1732400001.000200", "C-1")
+    assert not store.first_delivery("C0SUPPORT", "1732400001.000200", "C-1")
+    assert store.first_delivery("C0SUPPORT", "1732400002.000300", "C-1")

@@ -58,6 +58,13 @@ CREATE TABLE IF NOT EXISTS handoff_posts (
     last_error TEXT
 );
 CREATE INDEX IF NOT EXISTS handoff_posts_unsent ON handoff_posts (sent_at, id);
+CREATE TABLE IF NOT EXISTS handoff_replies (
+    slack_channel TEXT NOT NULL,
+    slack_ts TEXT NOT NULL,
+    case_id TEXT NOT NULL,
+    at TEXT NOT NULL,
+    PRIMARY KEY (slack_channel, slack_ts)
+);
 CREATE INDEX IF NOT EXISTS handoff_cases_conversation ON handoff_cases (conversation_id, status);
 """
 # Columns added after the first release of the table; added in place on older files.
@@ -69,10 +76,11 @@ _LATER_COLUMNS = {
     "waiting_since": "TEXT",
     "last_pinged_at": "TEXT",
     "closed_at": "TEXT",
+    "released_at": "TEXT",
 }
 _CASE_COLUMNS = ("id, conversation_id, channel, reason, order_number, status, created_at, "
                  "context, assignee, slack_channel, slack_ts, waiting_since, last_pinged_at, "
-                 "closed_at")
+                 "closed_at, released_at")
 
 
 @dataclass(frozen=True)
@@ -91,6 +99,8 @@ class Case:
     waiting_since: datetime | None = None  # the customer wrote and no person has answered
     last_pinged_at: datetime | None = None
     closed_at: datetime | None = None
+    # The bot took the conversation back because the case never reached Slack.
+    released_at: datetime | None = None
     is_new: bool = False  # set by `open` when this call created the case
 
     @property
@@ -114,8 +124,12 @@ class Post:
 class CaseStore:
     """Opens cases, records what people do with them, and queues what Slack must hear."""
 
-    def __init__(self, path: Path, *, now: Callable[[], datetime] | None = None) -> None:
+    def __init__(self, path: Path, *, now: Callable[[], datetime] | None = None,
+                 to_slack: bool = True) -> None:
+        """`to_slack=False` (no Slack configured) records cases without queueing anything
+        for Slack, so that connecting Slack later doesn't flood it with old cases."""
         self._db = connect(path)
+        self.to_slack = to_slack
         self._lock = threading.Lock()
         self._now = now or (lambda: datetime.now(timezone.utc))
         with self._lock, self._db:
@@ -124,6 +138,15 @@ class CaseStore:
             for column, kind in _LATER_COLUMNS.items():
                 if column not in have:
                     self._db.execute(f"ALTER TABLE handoff_cases ADD COLUMN {column} {kind}")
+            if "context" not in have:
+                # Cases from before Slack (one per reason, never closed, never posted) would
+                # otherwise hold their conversations without a card anyone could act on.
+                self._db.execute("UPDATE handoff_cases SET status = 'resolved', closed_at = ? "
+                                 "WHERE status = 'open'", (self._now().isoformat(),))
+            # At most one active case per conversation, whichever process opens it.
+            self._db.execute(
+                "CREATE UNIQUE INDEX IF NOT EXISTS handoff_cases_one_active ON handoff_cases "
+                "(conversation_id) WHERE status IN ('open', 'taken')")
 
     def open(
         self,
@@ -139,23 +162,26 @@ class CaseStore:
         Escalating an active case again for another reason queues `note` (or the
         reason) into its thread instead of opening a second card.
         """
+        now, to_slack = self._now(), self.to_slack
         with self._lock, self._db:
+            self._db.execute("BEGIN IMMEDIATE")  # the check and the insert, atomically
             active = self._active(conversation_id)
             if active is not None:
-                if reason != active.reason or note:
+                if to_slack and (reason != active.reason or note):
                     self._enqueue(active.id, "thread", note or f"Also: {reason}")
                 return active
             case_id = "C-" + uuid.uuid4().hex[:6].upper()
-            now = self._now()
+            # The customer waits for a person from now: a case nobody answers is re-pinged.
             self._db.execute(
                 f"INSERT INTO handoff_cases ({_CASE_COLUMNS}) VALUES "
-                "(?, ?, ?, ?, ?, 'open', ?, ?, NULL, NULL, NULL, NULL, NULL, NULL)",
+                "(?, ?, ?, ?, ?, 'open', ?, ?, NULL, NULL, NULL, ?, NULL, NULL, NULL)",
                 (case_id, conversation_id, channel, reason, order_number, now.isoformat(),
-                 json.dumps(context or {})),
+                 json.dumps(context or {}), now.isoformat()),
             )
-            self._enqueue(case_id, "card")
+            if to_slack:
+                self._enqueue(case_id, "card")
         return Case(case_id, conversation_id, channel, reason, order_number, "open", now,
-                    context or {}, is_new=True)
+                    context or {}, waiting_since=now, is_new=True)
 
     def get(self, case_id: str) -> Case | None:
         with self._lock:
@@ -205,7 +231,7 @@ class CaseStore:
                 "WHERE id = ?", (state, by, closed, closed, case_id))
             self._enqueue(case_id, "card_update")
             if note:
-                self._enqueue(case_id, "thread", note)
+                self._enqueue(case_id, "thread", note, {"who": "mrkdwn"})
         return self.get(case_id)
 
     def customer_wrote(self, case_id: str, text: str) -> None:
@@ -234,6 +260,15 @@ class CaseStore:
                 self._enqueue(case_id, "reaction", None, {"ts": reply_ts})
             self._enqueue(case_id, "card_update")
 
+    def first_delivery(self, slack_channel: str, slack_ts: str, case_id: str) -> bool:
+        """True the first time this agent message is seen: Slack re-sends an event it
+        thinks was not acknowledged, and a customer must not get a reply twice."""
+        with self._lock, self._db:
+            cursor = self._db.execute(
+                "INSERT OR IGNORE INTO handoff_replies VALUES (?, ?, ?, ?)",
+                (slack_channel, slack_ts, case_id, self._now().isoformat()))
+            return cursor.rowcount == 1
+
     def due_pings(self, after: timedelta) -> list[Case]:
         """Active cases whose customer has waited `after` since they wrote or were last pinged."""
         cutoff = (self._now() - after).isoformat()
@@ -244,6 +279,22 @@ class CaseStore:
                 "AND (last_pinged_at IS NULL OR last_pinged_at <= ?)",
                 (cutoff, cutoff)).fetchall()
         return [_case(r) for r in rows]
+
+    def stranded(self, after: timedelta) -> list[Case]:
+        """Active cases whose card has not reached Slack `after` their opening (Slack down
+        or set up wrong), not yet released: nobody can see them, so the bot should talk."""
+        cutoff = (self._now() - after).isoformat()
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {_CASE_COLUMNS} FROM handoff_cases WHERE status IN ('open', 'taken') "
+                "AND slack_ts IS NULL AND released_at IS NULL AND created_at <= ?",
+                (cutoff,)).fetchall()
+        return [_case(r) for r in rows]
+
+    def released(self, case_id: str) -> None:
+        with self._lock, self._db:
+            self._db.execute("UPDATE handoff_cases SET released_at = ? WHERE id = ?",
+                             (self._now().isoformat(), case_id))
 
     def ping(self, case_id: str, text: str) -> None:
         """Queue a re-ping and remember when, so the next one waits a full interval."""
@@ -326,5 +377,5 @@ def _case(row: sqlite3.Row | tuple) -> Case:
         order_number=row[4], status=row[5], created_at=datetime.fromisoformat(row[6]),
         context=json.loads(row[7] or "{}"), assignee=row[8], slack_channel=row[9],
         slack_ts=row[10], waiting_since=_when(row[11]), last_pinged_at=_when(row[12]),
-        closed_at=_when(row[13]),
+        closed_at=_when(row[13]), released_at=_when(row[14]),
     )

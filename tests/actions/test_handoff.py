@@ -93,3 +93,34 @@ def test_escalating_twice_keeps_one_case(env):
     first = run(ActionHandoff(), make_tracker(intent="human_handoff", text="agent"))[2]
     second = run(ActionHandoff(), make_tracker(intent="human_handoff", text="AGENT NOW"))[2]
     assert slots_of(first)["handoff_case"] == slots_of(second)["handoff_case"]
+
+
+def _slack_on(monkeypatch) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-test")
+    monkeypatch.setenv("SLACK_HANDOFF_CHANNEL", "C0SUPPORT")
+    services.cache_clear()
+
+
+def test_a_new_session_keeps_a_handed_off_conversation_paused(env, monkeypatch):
+    from actions.support import ActionSessionStart
+
+    _slack_on(monkeypatch)
+    slots = [{"event": "slot", "name": "verified_order", "value": "1001"}]
+    _, _, events = run(ActionSessionStart(), make_tracker(events=slots, sender="conv-5"))
+    assert [e["event"] for e in events] == ["session_started", "slot", "action"]
+    services().cases.open("conv-5", "customer_asked")
+    _, _, events = run(ActionSessionStart(), make_tracker(events=slots, sender="conv-5"))
+    assert [e["event"] for e in events] == ["session_started", "slot", "pause", "action"]
+    assert events[1]["name"] == "verified_order" and events[1]["value"] == "1001"
+
+
+def test_what_was_said_before_a_hand_back_does_not_escalate_again(env):
+    before = [{"event": "user", "text": "this is ridiculous, where is my order??"},
+              {"event": "pause"}, {"event": "user", "text": "hello??"},
+              {"event": "resume"}, {"event": "user", "text": "ok thanks"}]
+    texts, _, events = run(ActionAnswerOrder(), make_tracker(
+        slots={**VERIFIED_1001, "topic": "delivery_eta"}, intent="delivery_eta",
+        text="when will it arrive", events=before))
+    assert "handoff_case" not in slots_of(events)
+    assert "#1001" in texts[0]

@@ -16,7 +16,7 @@ def queued(cases: CaseStore) -> list[tuple[str, str | None, str | None]]:
 
 def test_only_the_conversation_after_the_handoff_reaches_the_thread(tmp_path):
     cases = CaseStore(tmp_path / "wismo.db")
-    relay = HandoffRelay(cases)
+    relay = HandoffRelay(cases, active=lambda: True)
     before = time.time()
     time.sleep(0.01)
     case = cases.open("telegram:42", "customer_asked")
@@ -46,3 +46,12 @@ def test_a_broken_relay_never_breaks_the_bots_turn(tmp_path):
     cases = CaseStore(tmp_path / "wismo.db")
     relay = HandoffRelay(cases)
     relay.publish({"event": "user", "text": "hi", "sender_id": None, "timestamp": "not a time"})
+
+
+def test_without_a_slack_connector_nothing_is_queued(tmp_path):
+    cases = CaseStore(tmp_path / "wismo.db", to_slack=False)
+    case = cases.open("telegram:42", "customer_asked")
+    relay = HandoffRelay(cases, active=lambda: False)
+    assert not relay.relay({"event": "user", "text": "hello?", "sender_id": "telegram:42",
+                            "timestamp": case.created_at.timestamp() + 1})
+    assert cases.pending_posts() == 0

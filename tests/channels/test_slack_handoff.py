@@ -36,8 +36,10 @@ from tests.factories import make_order
 from wismo.cases import Case, CaseStore
 from wismo.handoff.context import case_context
 from wismo.sandbox.slack import SlackWorkspace, event_callback, message_event, sign
+from wismo.stack import PROJECT
 
 CONVERSATION = "telegram:4242"
+DOMAIN = Domain.load(str(PROJECT / "domain.yml"))  # the bot's slots, handoff_case among them
 
 
 class CustomerChannel(InputChannel):
@@ -110,8 +112,8 @@ def make_world(tmp_path, slack: SlackWorkspace, *, socket: bool = True) -> Itera
         signing_secret=None if socket else slack.signing_secret, api_url=slack.api_url)
     connector.poster.idle_wait = 0.05
     customer = CustomerChannel()
-    agent = Agent(tracker_store=InMemoryTrackerStore(Domain.empty(),
-                                                     event_broker=HandoffRelay(cases)),
+    agent = Agent(domain=DOMAIN,
+                  tracker_store=InMemoryTrackerStore(DOMAIN, event_broker=HandoffRelay(cases)),
                   lock_store=InMemoryLockStore())
     app = Sanic(f"slack_{uuid.uuid4().hex[:8]}")
     app.ctx.agent = agent
@@ -319,3 +321,79 @@ def test_slacks_url_verification_handshake_is_answered(http_world):
     reply = _post_event(w, body, sign(w.slack.signing_secret, body, int(time.time())))
     assert reply.status_code == 200
     assert "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" in reply.text
+
+
+# -- what Slack and people do that the happy path doesn't ------------------------------------
+
+def _thread_event(w: World, card: dict, text: str, ts: str, **extra) -> dict:
+    return {"type": "message", "channel": w.slack.channel_id, "user": "U0SAM", "text": text,
+            "ts": ts, "thread_ts": card["ts"], **extra}
+
+
+def test_an_event_slack_sends_twice_reaches_the_customer_once(world):
+    _, card = world.escalate()
+    event = _thread_event(world, card, "Hello from Sam", "1800000000.000200")
+    world.host.run(world.connector.on_thread_message(event))
+    world.host.run(world.connector.on_thread_message(dict(event)))  # Slack's retry
+    assert world.customer.texts() == ["Sam (support): Hello from Sam"]
+
+
+def test_a_reply_sent_to_the_channel_too_is_delivered_and_files_are_explained(world):
+    case, card = world.escalate()
+    world.host.run(world.connector.on_thread_message(_thread_event(
+        world, card, "See the label photo", "1800000000.000300", subtype="file_share",
+        files=[{"id": "F1", "name": "label.jpg"}])))
+    world.host.run(world.connector.on_thread_message(_thread_event(
+        world, card, "Shipped!", "1800000000.000400", subtype="thread_broadcast")))
+    assert world.customer.texts() == ["Sam (support): See the label photo",
+                                      "Sam (support): Shipped!"]
+    note = world.slack.wait_for(lambda: next((m for m in world.slack.thread(card["ts"])
+                                              if "Files and images" in m["text"]), None))
+    assert "the text was" in note["text"]
+
+
+def test_a_reply_after_resolve_takes_the_conversation_again(world):
+    case, card = world.escalate()
+    world.slack.click(card["ts"], "wismo_resolve")
+    world.slack.wait_for(lambda: world.customer.texts() == [RESOLVED_NOTE])
+    world.slack.agent_reply(card["ts"], "One more thing: what colour was it?")
+    world.slack.wait_for(lambda: len(world.customer.texts()) == 2)
+    assert world.tracker().is_paused()
+    assert world.tracker().get_slot("handoff_case") == case.id
+    assert world.slack.wait_for(lambda: world.cases.get(case.id).status == "taken")
+    world.say(CONVERSATION, "it was blue")
+    world.slack.wait_for(lambda: any("it was blue" in m["text"]
+                                     for m in world.slack.thread(card["ts"])))
+
+
+def test_button_notes_mention_the_person_who_pressed(world):
+    _, card = world.escalate()
+    world.slack.click(card["ts"], "wismo_take", user="U0ALEX")
+    note = world.slack.wait_for(lambda: next((m for m in world.slack.thread(card["ts"])
+                                              if "took the case" in m["text"]), None))
+    assert "<@U0ALEX> took the case" in note["text"]
+
+
+def test_a_case_that_cannot_reach_slack_gives_the_customer_the_bot_back(world):
+    world.slack.go_down()
+    world.say("telegram:55", "agent please", paused=True)
+    case = world.cases.open("telegram:55", "customer_asked", channel="telegram")
+    assert world.host.run(world.connector.release_stranded(timedelta(0))) == 1
+    assert world.customer.texts() == [f"Sorry, I can't reach our support team right now. "
+                                      f"Your case {case.id} is saved and they'll reply here as "
+                                      "soon as they can; in the meantime I'm back to help with "
+                                      "your order."]
+    assert not world.tracker("telegram:55").is_paused()
+    assert world.host.run(world.connector.release_stranded(timedelta(0))) == 0  # once
+    world.slack.come_back()
+    card = world.slack.wait_for(lambda: world._card_of(case.id), timeout=15)
+    world.slack.agent_reply(card["ts"], "Sorry for the wait!")
+    world.slack.wait_for(lambda: len(world.customer.texts()) == 2)
+    assert world.tracker("telegram:55").is_paused()
+
+
+def test_a_post_that_breaks_is_skipped_and_the_queue_goes_on(world):
+    world.say("telegram:66", "agent", paused=True)
+    broken = world.cases.open("telegram:66", "customer_asked", context={"orders": 5})
+    _, card = world.escalate()
+    assert card is not None and world._card_of(broken.id) is None

@@ -66,7 +66,7 @@ def build(settings: Settings, rasa_url: str) -> Parts:
                                  timeout=settings.http_timeout,
                                  retries=settings.http_retries).tracker_payload
     contacts = ContactStore(db)
-    cases = CaseStore(db)
+    cases = CaseStore(db, to_slack=settings.slack_handoff)
     engine = Engine(store, KnownOrders(db), contacts, cases, rules,
                     fetch_order=fetch, fetch_tracker=carrier)
     smtp = SmtpSettings(host=settings.smtp_host, drop_dir=settings.var_dir / "mail",

@@ -42,6 +42,7 @@ SETUP_ERRORS = frozenset({
 })
 MAX_BACKOFF = 30.0
 SETUP_RETRY = 30.0
+MAX_BROKEN_ATTEMPTS = 3
 DELIVERED_REACTION = "white_check_mark"
 
 
@@ -82,7 +83,11 @@ class SlackPoster:
             if loop.time() >= self._next_ping_check:
                 self.queue_pings()
                 self._next_ping_check = loop.time() + self.ping_check_every
-            delay = await self.send_next()
+            try:
+                delay = await self.send_next()
+            except Exception:  # a bug or a locked database must not stop the worker
+                log.exception("slack handoff worker: unexpected error; retrying in 5 s")
+                delay = 5.0
             if delay is None:
                 self._wake.clear()
                 with contextlib.suppress(asyncio.TimeoutError):
@@ -114,6 +119,12 @@ class SlackPoster:
             return self._refused(post, case, exc)
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
             return self._unreachable(post, f"{type(exc).__name__}: {exc}")
+        except Exception as exc:  # this post breaks something: skip it after a few tries
+            give_up = post.attempts + 1 >= MAX_BROKEN_ATTEMPTS
+            log.exception("slack handoff: post %d (%s of %s) failed%s", post.id, post.kind,
+                          case.id, "; skipped" if give_up else "")
+            self.cases.failed(post, f"{type(exc).__name__}: {exc}", give_up=give_up)
+            return 1.0
         if self._failures or self._setup_error:
             log.info("slack reachable again; sending the %d queued messages",
                      self.cases.pending_posts())
@@ -164,7 +175,7 @@ class SlackPoster:
     def _line(self, post: Post, case: Case) -> str:
         """A thread line; without a thread (its card was refused) it names the case."""
         who = post.extra.get("who", "note")
-        if post.kind == "ping":
+        if post.kind == "ping" or who == "mrkdwn":  # built by us, mentions and all
             text = post.text or ""
         elif who == "note":
             text = card.note(post.text or "")
