@@ -184,7 +184,8 @@ class SlackHandoffInput(InputChannel):
         # Acknowledge Slack at once and work after: Slack re-sends what isn't acknowledged
         # within 3 s, and a delivery may wait on a channel's pacing.
         self.bolt = AsyncApp(client=self.client, signing_secret=signing_secret or "",
-                             process_before_response=False, logger=log)
+                             process_before_response=False,
+                             logger=logging.getLogger("slack_bolt.wismo"))
         self.bridge: ConversationBridge | None = None
         self._names: dict[str, str] = {}
         self._tasks: list[asyncio.Task] = []

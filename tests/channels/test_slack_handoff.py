@@ -397,3 +397,18 @@ def test_a_post_that_breaks_is_skipped_and_the_queue_goes_on(world):
     broken = world.cases.open("telegram:66", "customer_asked", context={"orders": 5})
     _, card = world.escalate()
     assert card is not None and world._card_of(broken.id) is None
+
+
+def test_a_forged_button_press_is_refused_and_changes_nothing(http_world):
+    w = http_world
+    case, card = w.escalate()
+    payload = json.dumps({"type": "block_actions", "user": {"id": "U0SAM"},
+                          "actions": [{"action_id": "wismo_resolve", "value": case.id}]})
+    body = ("payload=" + requests.utils.quote(payload)).encode()
+    headers = {"Content-Type": "application/x-www-form-urlencoded",
+               **sign("not-the-secret", body, int(time.time()))}
+    reply = requests.post(f"{w.host.url}/webhooks/slack_handoff/interactive", data=body,
+                          headers=headers, timeout=5)
+    assert reply.status_code == 401
+    time.sleep(0.3)
+    assert w.cases.get(case.id).status == "open" and w.customer.texts() == []

@@ -271,7 +271,7 @@ class SlackWorkspace:
         self._thread.start()
         if not ready.wait(10):
             raise RuntimeError("the fake Slack workspace did not start")
-        log.info("fake slack listening", extra={"url": self.url})
+        log.info("sandbox slack listening", extra={"url": self.url})
         return self
 
     def _serve(self, sock: socket.socket, ready: threading.Event) -> None:
