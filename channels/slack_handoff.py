@@ -54,7 +54,7 @@ from wismo.cases import Case, CaseStore
 from wismo.config import Settings
 from wismo.errors import ConfigError
 from wismo.handoff import card
-from wismo.handoff.slack_poster import SlackPoster
+from wismo.handoff.slack_poster import LEASE, SlackPoster
 from wismo.handoff.triggers import DEFAULT_RULES_PATH, load_handoff_rules
 
 log = logging.getLogger(__name__)
@@ -268,7 +268,8 @@ class SlackHandoffInput(InputChannel):
     async def _watch_stranded(self, every: float = 30.0) -> None:
         while True:
             try:
-                await self.release_stranded()
+                if self.cases.lease(self.poster.holder, LEASE):  # one worker does it
+                    await self.release_stranded()
             except Exception:  # keep watching; the next round may succeed
                 log.exception("slack handoff: releasing stranded cases failed")
             await asyncio.sleep(every)

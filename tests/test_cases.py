@@ -148,3 +148,17 @@ def test_an_agent_message_is_delivered_once_however_often_slack_sends_it(tmp_pat
     assert store.first_delivery("C0SUPPORT", "1732400001.000200", "C-1")
     assert not store.first_delivery("C0SUPPORT", "1732400001.000200", "C-1")
     assert store.first_delivery("C0SUPPORT", "1732400002.000300", "C-1")
+
+
+def test_one_worker_at_a_time_holds_the_slack_queue(tmp_path):
+    clock = Clock()
+    a = CaseStore(tmp_path / "wismo.db", now=clock)
+    b = CaseStore(tmp_path / "wismo.db", now=clock)  # another Rasa worker
+    ttl = timedelta(seconds=15)
+    assert a.lease("worker-a", ttl) and not b.lease("worker-b", ttl)
+    clock.at += timedelta(seconds=10)
+    assert a.lease("worker-a", ttl)  # renewed
+    clock.at += timedelta(seconds=14)
+    assert not b.lease("worker-b", ttl)
+    clock.at += timedelta(seconds=2)  # worker a stopped renewing: b takes over
+    assert b.lease("worker-b", ttl) and not a.lease("worker-a", ttl)

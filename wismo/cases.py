@@ -58,6 +58,11 @@ CREATE TABLE IF NOT EXISTS handoff_posts (
     last_error TEXT
 );
 CREATE INDEX IF NOT EXISTS handoff_posts_unsent ON handoff_posts (sent_at, id);
+CREATE TABLE IF NOT EXISTS handoff_lease (
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS handoff_replies (
     slack_channel TEXT NOT NULL,
     slack_ts TEXT NOT NULL,
@@ -304,6 +309,24 @@ class CaseStore:
                              (self._now().isoformat(), case_id))
 
     # -- the Slack queue ------------------------------------------------------------
+
+    def lease(self, holder: str, ttl: timedelta, name: str = "slack") -> bool:
+        """Whether `holder` is the one sender now (taking or renewing a lease of `ttl`).
+
+        Several Rasa workers each run the Slack connector; only the lease holder drains
+        the queue, so posts go out once and in order. A holder that dies loses the lease
+        when it expires.
+        """
+        now = self._now()
+        with self._lock, self._db:
+            self._db.execute("BEGIN IMMEDIATE")
+            row = self._db.execute("SELECT holder, expires_at FROM handoff_lease WHERE name = ?",
+                                   (name,)).fetchone()
+            if row and row[0] != holder and datetime.fromisoformat(row[1]) > now:
+                return False
+            self._db.execute("INSERT OR REPLACE INTO handoff_lease VALUES (?, ?, ?)",
+                             (name, holder, (now + ttl).isoformat()))
+            return True
 
     def next_post(self) -> Post | None:
         """The oldest post not yet sent."""

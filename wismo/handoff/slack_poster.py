@@ -20,6 +20,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import socket
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -43,6 +45,7 @@ SETUP_ERRORS = frozenset({
 MAX_BACKOFF = 30.0
 SETUP_RETRY = 30.0
 MAX_BROKEN_ATTEMPTS = 3
+LEASE = timedelta(seconds=15)
 DELIVERED_REACTION = "white_check_mark"
 
 
@@ -68,6 +71,7 @@ class SlackPoster:
         # Slack: about 1 message a second per channel, "generous" short bursts.
         self._limiter = SendLimiter(per_key_interval=1.0, global_per_second=0, per_key_burst=3)
         self._wake = asyncio.Event()
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self._failures = 0
         self._setup_error: str | None = None
         self._next_ping_check = 0.0
@@ -77,9 +81,12 @@ class SlackPoster:
         self._wake.set()
 
     async def run(self) -> None:
-        """Send forever (until cancelled)."""
+        """Send forever (until cancelled); with several workers, only the lease holder."""
         loop = asyncio.get_running_loop()
         while True:
+            if not self.cases.lease(self.holder, LEASE):
+                await self._sleep(LEASE.total_seconds() / 3)
+                continue
             if loop.time() >= self._next_ping_check:
                 self.queue_pings()
                 self._next_ping_check = loop.time() + self.ping_check_every
