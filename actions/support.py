@@ -140,9 +140,10 @@ def _identity(tracker: Tracker) -> str | None:
 
 
 class ActionSessionStart(Action):
-    """Rasa's session start (slots carried over), which keeps a handed-off conversation
-    paused: a new session would otherwise un-pause it, and the bot would answer while a
-    person has the conversation (after an hour's silence, or on a proactive update)."""
+    """Rasa's session start (slots carried over as domain.yml says), which keeps a paused,
+    handed-off conversation paused: a new session would otherwise un-pause it, and the bot
+    would answer while a person has the conversation (after an hour's silence, or when a
+    proactive update arrives)."""
 
     def name(self) -> str:
         return "action_session_start"
@@ -151,13 +152,22 @@ class ActionSessionStart(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         events = [SessionStarted()]
-        events += [SlotSet(e["name"], e.get("value")) for e in tracker.applied_events()
-                   if e.get("event") == "slot"]
-        svc = services()
-        case = svc.cases.active_for(tracker.sender_id) if svc.settings.slack_handoff else None
-        if case is not None and case.released_at is None:
+        if (domain.get("session_config") or {}).get("carry_over_slots_to_new_session", True):
+            events += [SlotSet(e["name"], e.get("value"))
+                       for e in _since_session_start(tracker.applied_events())
+                       if e.get("event") == "slot"]
+        # Only a conversation a person had (paused) stays paused: the engine also opens
+        # cases for problems without handing the conversation over.
+        if tracker.is_paused() and services().cases.active_for(tracker.sender_id):
             events.append(ConversationPaused())
         return [*events, ActionExecuted("action_listen")]
+
+
+def _since_session_start(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    for i in range(len(events) - 1, -1, -1):
+        if events[i].get("event") == "session_started":
+            return events[i + 1:]
+    return events
 
 
 class ActionHandoff(WismoAction):

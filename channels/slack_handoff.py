@@ -54,7 +54,7 @@ from wismo.cases import Case, CaseStore
 from wismo.config import Settings
 from wismo.errors import ConfigError
 from wismo.handoff import card
-from wismo.handoff.slack_poster import LEASE, SlackPoster
+from wismo.handoff.slack_poster import SlackPoster
 from wismo.handoff.triggers import DEFAULT_RULES_PATH, load_handoff_rules
 
 log = logging.getLogger(__name__)
@@ -129,6 +129,10 @@ class ConversationBridge:
                     tracker.update(event)
             await agent.tracker_store.save(tracker)
         return problem
+
+    async def is_paused(self, conversation_id: str) -> bool:
+        tracker = await self.app.ctx.agent.tracker_store.retrieve(conversation_id)
+        return bool(tracker and tracker.is_paused())
 
     async def set_paused(self, conversation_id: str, paused: bool,
                          *extra: Event) -> None:
@@ -247,6 +251,7 @@ class SlackHandoffInput(InputChannel):
         for task in self._tasks:
             task.cancel()
         self._tasks.clear()
+        self.poster.release()
         if _poster is self.poster:
             _poster = None
 
@@ -268,7 +273,7 @@ class SlackHandoffInput(InputChannel):
     async def _watch_stranded(self, every: float = 30.0) -> None:
         while True:
             try:
-                if self.cases.lease(self.poster.holder, LEASE):  # one worker does it
+                if self.poster.is_leader():  # one worker does it
                     await self.release_stranded()
             except Exception:  # keep watching; the next round may succeed
                 log.exception("slack handoff: releasing stranded cases failed")
@@ -280,13 +285,15 @@ class SlackHandoffInput(InputChannel):
         The case stays queued; a person's first reply takes the conversation again."""
         stranded = self.cases.stranded(after)
         for case in stranded:
+            self.cases.released(case.id)
+            if not await self._bridge().is_paused(case.conversation_id):
+                continue  # opened by the engine, or already back with the bot: nothing to say
             log.warning("slack handoff: case %s has not reached Slack in %s; the bot answers "
                         "%s again meanwhile", case.id, after, case.conversation_id)
             await self._bridge().set_paused(case.conversation_id, False,
                                             ActionExecuted(ACTION_LISTEN_NAME))
             await self._bridge().say(case.conversation_id, STRANDED_NOTE.format(case=case.id),
                                      {HUMAN: False, "case": case.id})
-            self.cases.released(case.id)
         return len(stranded)
 
     # -- what Slack tells us ------------------------------------------------------
@@ -323,21 +330,31 @@ class SlackHandoffInput(InputChannel):
         case = self.cases.by_thread(channel, event["thread_ts"])
         if case is None or text.startswith(INTERNAL_PREFIX):
             return
+        ts = event.get("ts", "")
+        if not self.cases.first_delivery(channel, ts, case.id):
+            return  # Slack sent this event again
         if event.get("files"):
             self.cases.note(case.id, "Files and images aren't sent to the customer"
                             + ("; the text was." if text else "."))
-        if not text or not self.cases.first_delivery(channel, event.get("ts", ""), case.id):
-            wake_poster()
-            return
-        user = event.get("user", "")
+        if text:
+            try:
+                await self._deliver(case, text, event.get("user", ""), ts)
+            except Exception:  # the agent must learn it didn't go, and Slack may retry
+                log.exception("slack handoff: reply %s of case %s failed", ts, case.id)
+                self.cases.forget_delivery(channel, ts)
+                self.cases.note(case.id, "Not delivered to the customer: something went wrong "
+                                "on our side (see the Rasa server log). Please send it again.")
+        wake_poster()
+
+    async def _deliver(self, case: Case, text: str, user: str, ts: str) -> None:
         name = await self._agent_name(user)
         events: list[Event] = []
-        if not case.active:  # a reply after hand-back or resolve takes the conversation again
-            active = self.cases.active_for(case.conversation_id)
-            if active is None:
-                self.cases.set_state(case.id, "taken", user,
-                                     note=f"{card.mention(user)} reopened the case by replying.")
-                events.append(SlotSet("handoff_case", case.id))
+        # A reply after hand-back or resolve takes the conversation again (unless it has a
+        # newer case, whose thread is where it is now).
+        if not case.active and self.cases.active_for(case.conversation_id) is None:
+            self.cases.set_state(case.id, "taken", user,
+                                 note=f"{card.mention(user)} reopened the case by replying.")
+            events.append(SlotSet("handoff_case", case.id))
         events.append(ConversationPaused())
         problem = await self._bridge().say(
             case.conversation_id, f"{name} (support): {card.from_slack(text)}",
@@ -345,8 +362,7 @@ class SlackHandoffInput(InputChannel):
         if problem:
             self.cases.note(case.id, f"Not delivered to the customer: {problem}.")
         else:
-            self.cases.agent_replied(case.id, user, event.get("ts"))
-        wake_poster()
+            self.cases.agent_replied(case.id, user, ts)
 
     async def change_state(self, case: Case, state: str, user: str) -> None:
         """A button: pause or resume the bot, record it, and tell the thread."""

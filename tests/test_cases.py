@@ -162,3 +162,42 @@ def test_one_worker_at_a_time_holds_the_slack_queue(tmp_path):
     assert not b.lease("worker-b", ttl)
     clock.at += timedelta(seconds=2)  # worker a stopped renewing: b takes over
     assert b.lease("worker-b", ttl) and not a.lease("worker-a", ttl)
+
+
+def test_a_case_recorded_before_slack_was_connected_gets_its_card_when_asked_again(tmp_path):
+    CaseStore(tmp_path / "wismo.db", to_slack=False).open("conv-1", "customer_asked")
+    store = CaseStore(tmp_path / "wismo.db")
+    case = store.open("conv-1", "customer_asked")
+    assert [p for p in drain(store)] == [("card", None)]
+    assert store.open("conv-1", "customer_asked").id == case.id  # the card is out now
+    assert drain(store) == []
+
+
+def test_asking_again_after_the_bot_took_the_conversation_back_starts_a_new_wait(tmp_path):
+    clock = Clock()
+    store = CaseStore(tmp_path / "wismo.db", now=clock)
+    case = store.open("conv-1", "customer_asked")
+    clock.at += timedelta(minutes=11)
+    assert [c.id for c in store.stranded(timedelta(minutes=10))] == [case.id]
+    store.released(case.id)
+    assert store.stranded(timedelta(minutes=10)) == []
+    clock.at += timedelta(minutes=5)
+    again = store.open("conv-1", "customer_asked")
+    assert again.id == case.id and again.released_at is None and again.created_at == clock.at
+    clock.at += timedelta(minutes=11)
+    assert [c.id for c in store.stranded(timedelta(minutes=10))] == [case.id]
+
+
+def test_two_active_cases_left_by_an_old_race_do_not_stop_the_start(tmp_path):
+    path = tmp_path / "wismo.db"
+    CaseStore(path)  # today's schema
+    with sqlite3.connect(path) as db:
+        db.execute("DROP INDEX handoff_cases_one_active")
+        for case_id, at in (("C-A00001", "2026-11-20T10:00:00+00:00"),
+                            ("C-A00002", "2026-11-21T10:00:00+00:00")):
+            db.execute("INSERT INTO handoff_cases (id, conversation_id, reason, status, "
+                       "created_at) VALUES (?, 'conv-1', 'customer_asked', 'open', ?)",
+                       (case_id, at))
+    store = CaseStore(path)
+    assert store.active_for("conv-1").id == "C-A00002"
+    assert store.get("C-A00001").status == "resolved"

@@ -148,7 +148,14 @@ class CaseStore:
                 # otherwise hold their conversations without a card anyone could act on.
                 self._db.execute("UPDATE handoff_cases SET status = 'resolved', closed_at = ? "
                                  "WHERE status = 'open'", (self._now().isoformat(),))
-            # At most one active case per conversation, whichever process opens it.
+            # At most one active case per conversation, whichever process opens it (older
+            # files may hold two, from a race: the newest stays).
+            self._db.execute(
+                "UPDATE handoff_cases SET status = 'resolved', closed_at = ? "
+                "WHERE status IN ('open', 'taken') AND EXISTS (SELECT 1 FROM handoff_cases n "
+                "WHERE n.conversation_id = handoff_cases.conversation_id AND n.status IN "
+                "('open', 'taken') AND n.created_at > handoff_cases.created_at)",
+                (self._now().isoformat(),))
             self._db.execute(
                 "CREATE UNIQUE INDEX IF NOT EXISTS handoff_cases_one_active ON handoff_cases "
                 "(conversation_id) WHERE status IN ('open', 'taken')")
@@ -172,8 +179,17 @@ class CaseStore:
             self._db.execute("BEGIN IMMEDIATE")  # the check and the insert, atomically
             active = self._active(conversation_id)
             if active is not None:
-                if to_slack and (reason != active.reason or note):
+                if to_slack and active.slack_ts is None and not self._card_queued(active.id):
+                    self._enqueue(active.id, "card")  # recorded while Slack was off
+                elif to_slack and (reason != active.reason or note):
                     self._enqueue(active.id, "thread", note or f"Also: {reason}")
+                if active.released_at is not None:
+                    # Asked again after the bot took the conversation back: a new wait
+                    # for Slack starts now (the asking turn is not relayed either).
+                    self._db.execute("UPDATE handoff_cases SET released_at = NULL, "
+                                     "created_at = ? WHERE id = ?",
+                                     (now.isoformat(), active.id))
+                    return self._active(conversation_id) or active
                 return active
             case_id = "C-" + uuid.uuid4().hex[:6].upper()
             # The customer waits for a person from now: a case nobody answers is re-pinged.
@@ -232,8 +248,8 @@ class CaseStore:
         with self._lock, self._db:
             self._db.execute(
                 "UPDATE handoff_cases SET status = ?, assignee = COALESCE(?, assignee), "
-                "closed_at = ?, waiting_since = CASE WHEN ? IS NULL THEN waiting_since END "
-                "WHERE id = ?", (state, by, closed, closed, case_id))
+                "closed_at = ?, waiting_since = CASE WHEN ? IS NULL THEN waiting_since END, "
+                "released_at = NULL WHERE id = ?", (state, by, closed, closed, case_id))
             self._enqueue(case_id, "card_update")
             if note:
                 self._enqueue(case_id, "thread", note, {"who": "mrkdwn"})
@@ -258,7 +274,7 @@ class CaseStore:
         with self._lock, self._db:
             self._db.execute(
                 "UPDATE handoff_cases SET waiting_since = NULL, last_pinged_at = NULL, "
-                "assignee = COALESCE(assignee, ?), "
+                "released_at = NULL, assignee = COALESCE(assignee, ?), "
                 "status = CASE WHEN status = 'open' THEN 'taken' ELSE status END WHERE id = ?",
                 (agent, case_id))
             if reply_ts:
@@ -273,6 +289,12 @@ class CaseStore:
                 "INSERT OR IGNORE INTO handoff_replies VALUES (?, ?, ?, ?)",
                 (slack_channel, slack_ts, case_id, self._now().isoformat()))
             return cursor.rowcount == 1
+
+    def forget_delivery(self, slack_channel: str, slack_ts: str) -> None:
+        """The reply did not reach the customer after all: a re-sent event may try again."""
+        with self._lock, self._db:
+            self._db.execute("DELETE FROM handoff_replies WHERE slack_channel = ? AND "
+                             "slack_ts = ?", (slack_channel, slack_ts))
 
     def due_pings(self, after: timedelta) -> list[Case]:
         """Active cases whose customer has waited `after` since they wrote or were last pinged."""
@@ -328,6 +350,12 @@ class CaseStore:
                              (name, holder, (now + ttl).isoformat()))
             return True
 
+    def give_up_lease(self, holder: str, name: str = "slack") -> None:
+        """Stopping: let another worker send at once rather than when the lease expires."""
+        with self._lock, self._db:
+            self._db.execute("DELETE FROM handoff_lease WHERE name = ? AND holder = ?",
+                             (name, holder))
+
     def next_post(self) -> Post | None:
         """The oldest post not yet sent."""
         with self._lock:
@@ -368,6 +396,10 @@ class CaseStore:
             "AND status IN ('open', 'taken') ORDER BY created_at DESC LIMIT 1",
             (conversation_id,)).fetchone()
         return _case(row) if row else None
+
+    def _card_queued(self, case_id: str) -> bool:
+        return self._db.execute("SELECT 1 FROM handoff_posts WHERE case_id = ? AND kind = "
+                                "'card' AND sent_at IS NULL", (case_id,)).fetchone() is not None
 
     def _enqueue(self, case_id: str, kind: str, text: str | None = None,
                  extra: dict[str, Any] | None = None) -> None:

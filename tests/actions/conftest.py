@@ -54,6 +54,7 @@ def make_tracker(
     sender: str = "conv-1",
     channel: str = "rest",
     metadata: dict[str, Any] | None = None,
+    paused: bool = False,
 ) -> Tracker:
     """A tracker as the Rasa server would send it, with only what a test cares about."""
     latest = {"intent": {"name": intent, "confidence": 0.9}, "text": text,
@@ -61,7 +62,7 @@ def make_tracker(
               "metadata": metadata or {}}
     all_events = list(events or []) + [{"event": "user", "text": text, "parse_data": latest,
                                         "input_channel": channel}]
-    return Tracker(sender, dict(slots or {}), latest, all_events, False, None,
+    return Tracker(sender, dict(slots or {}), latest, all_events, paused, None,
                    {"name": active_loop} if active_loop else {}, "action_listen")
 
 

@@ -106,13 +106,20 @@ def test_a_new_session_keeps_a_handed_off_conversation_paused(env, monkeypatch):
     from actions.support import ActionSessionStart
 
     _slack_on(monkeypatch)
-    slots = [{"event": "slot", "name": "verified_order", "value": "1001"}]
-    _, _, events = run(ActionSessionStart(), make_tracker(events=slots, sender="conv-5"))
-    assert [e["event"] for e in events] == ["session_started", "slot", "action"]
-    services().cases.open("conv-5", "customer_asked")
-    _, _, events = run(ActionSessionStart(), make_tracker(events=slots, sender="conv-5"))
-    assert [e["event"] for e in events] == ["session_started", "slot", "pause", "action"]
-    assert events[1]["name"] == "verified_order" and events[1]["value"] == "1001"
+    slots = [{"event": "slot", "name": "verified_order", "value": "1001"},
+             {"event": "session_started"},
+             {"event": "slot", "name": "verified_email", "value": "ava.thompson@example.com"}]
+
+    def start(paused: bool) -> list[str]:
+        _, _, events = run(ActionSessionStart(), make_tracker(events=slots, sender="conv-5",
+                                                              paused=paused))
+        assert [e["name"] for e in events if e["event"] == "slot"] == ["verified_email"]
+        return [e["event"] for e in events]
+
+    assert start(paused=True) == ["session_started", "slot", "action"]  # no case: a stale pause
+    services().cases.open("conv-5", "proactive:lost")  # the engine's case: nobody has it yet
+    assert start(paused=False) == ["session_started", "slot", "action"]
+    assert start(paused=True) == ["session_started", "slot", "pause", "action"]
 
 
 def test_what_was_said_before_a_hand_back_does_not_escalate_again(env):

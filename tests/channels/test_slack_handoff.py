@@ -412,3 +412,11 @@ def test_a_forged_button_press_is_refused_and_changes_nothing(http_world):
     assert reply.status_code == 401
     time.sleep(0.3)
     assert w.cases.get(case.id).status == "open" and w.customer.texts() == []
+
+
+def test_an_engine_case_that_cannot_reach_slack_says_nothing_to_the_customer(world):
+    world.slack.go_down()
+    world.say("telegram:56", "where is my parcel")  # not paused: nobody took it
+    world.cases.open("telegram:56", "proactive:lost", "1024", "telegram")
+    assert world.host.run(world.connector.release_stranded(timedelta(0))) == 1
+    assert world.customer.texts() == []

@@ -22,6 +22,7 @@ import contextlib
 import logging
 import os
 import socket
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -45,7 +46,9 @@ SETUP_ERRORS = frozenset({
 MAX_BACKOFF = 30.0
 SETUP_RETRY = 30.0
 MAX_BROKEN_ATTEMPTS = 3
-LEASE = timedelta(seconds=15)
+# Longer than the longest wait of a holder (a 30 s backoff plus a 30 s request), renewed
+# when a third is left: another worker takes over only from one that stopped.
+LEASE = timedelta(seconds=90)
 DELIVERED_REACTION = "white_check_mark"
 
 
@@ -72,6 +75,8 @@ class SlackPoster:
         self._limiter = SendLimiter(per_key_interval=1.0, global_per_second=0, per_key_burst=3)
         self._wake = asyncio.Event()
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self._lease_until = 0.0  # monotonic time until which our lease surely holds
+        self._broken: dict[int, int] = {}  # post id → unexpected failures
         self._failures = 0
         self._setup_error: str | None = None
         self._next_ping_check = 0.0
@@ -84,14 +89,8 @@ class SlackPoster:
         """Send forever (until cancelled); with several workers, only the lease holder."""
         loop = asyncio.get_running_loop()
         while True:
-            if not self.cases.lease(self.holder, LEASE):
-                await self._sleep(LEASE.total_seconds() / 3)
-                continue
-            if loop.time() >= self._next_ping_check:
-                self.queue_pings()
-                self._next_ping_check = loop.time() + self.ping_check_every
             try:
-                delay = await self.send_next()
+                delay = await self._round(loop)
             except Exception:  # a bug or a locked database must not stop the worker
                 log.exception("slack handoff worker: unexpected error; retrying in 5 s")
                 delay = 5.0
@@ -101,6 +100,30 @@ class SlackPoster:
                     await asyncio.wait_for(self._wake.wait(), self.idle_wait)
             elif delay > 0:
                 await self._sleep(delay)
+
+    def is_leader(self) -> bool:
+        """Whether this worker sends now; the lease is written only when a third is left."""
+        now = time.monotonic()
+        if now < self._lease_until - LEASE.total_seconds() * 2 / 3:
+            return True
+        if self.cases.lease(self.holder, LEASE):
+            self._lease_until = now + LEASE.total_seconds()
+            return True
+        self._lease_until = 0.0
+        return False
+
+    def release(self) -> None:
+        """Stopping: hand the queue to another worker now."""
+        self.cases.give_up_lease(self.holder)
+        self._lease_until = 0.0
+
+    async def _round(self, loop: asyncio.AbstractEventLoop) -> float | None:
+        if not self.is_leader():
+            return LEASE.total_seconds() / 3
+        if loop.time() >= self._next_ping_check:
+            self.queue_pings()
+            self._next_ping_check = loop.time() + self.ping_check_every
+        return await self.send_next()
 
     def queue_pings(self) -> int:
         """Queue a re-ping for every case whose customer has waited too long."""
@@ -127,7 +150,8 @@ class SlackPoster:
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
             return self._unreachable(post, f"{type(exc).__name__}: {exc}")
         except Exception as exc:  # this post breaks something: skip it after a few tries
-            give_up = post.attempts + 1 >= MAX_BROKEN_ATTEMPTS
+            self._broken[post.id] = self._broken.get(post.id, 0) + 1
+            give_up = self._broken[post.id] >= MAX_BROKEN_ATTEMPTS
             log.exception("slack handoff: post %d (%s of %s) failed%s", post.id, post.kind,
                           case.id, "; skipped" if give_up else "")
             self.cases.failed(post, f"{type(exc).__name__}: {exc}", give_up=give_up)
