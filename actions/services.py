@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from wismo.cases import CaseStore
 from wismo.config import Settings
 from wismo.contacts import ContactStore
-from wismo.handoff.triggers import DEFAULT_RULES, HandoffRules, load_handoff_rules
+from wismo.handoff.handoff_rules import DEFAULT_RULES, HandoffRules, load_handoff_rules
 from wismo.orders import OrderService
 from wismo.stores.shopify import ShopifyClient
 from wismo.tracking.easypost import EasyPostClient

@@ -35,9 +35,7 @@ from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import (
     ActionExecuted,
-    BotUttered,
     ConversationPaused,
-    ConversationResumed,
     Event,
     SlotSet,
 )
@@ -50,12 +48,13 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from channels.conversation_bridge import ConversationBridge
 from wismo.cases import Case, CaseStore
 from wismo.config import Settings
 from wismo.errors import ConfigError
-from wismo.handoff import card
+from wismo.handoff import card, mrkdwn
+from wismo.handoff.handoff_rules import DEFAULT_RULES_PATH, load_handoff_rules
 from wismo.handoff.slack_poster import SlackPoster
-from wismo.handoff.triggers import DEFAULT_RULES_PATH, load_handoff_rules
 
 log = logging.getLogger(__name__)
 
@@ -92,59 +91,6 @@ def case_store(var_dir: str | None = None) -> CaseStore:
     """The case store under WISMO_VAR_DIR (read alone, as channels/common.py does)."""
     var = var_dir or os.environ.get("WISMO_VAR_DIR") or str(Settings.var_dir)
     return CaseStore(Path(var) / "wismo.db")
-
-
-class ConversationBridge:
-    """Pause, resume and speak into Rasa conversations from outside a bot turn."""
-
-    def __init__(self, app: Sanic) -> None:
-        self.app = app
-
-    async def say(self, conversation_id: str, text: str, metadata: dict[str, Any],
-                  *extra: Event) -> str | None:
-        """Send `text` to the customer on their last channel and log it, then `extra`
-        events; returns why it could not be sent, or None."""
-        agent = self.app.ctx.agent
-        # Read and send without the conversation's lock: Rasa polls a held lock once a
-        # second, so a customer writing meanwhile would wait that long for nothing.
-        tracker = await agent.tracker_store.retrieve(conversation_id)
-        name = tracker.get_latest_input_channel() if tracker else None
-        output = next((c.get_output_channel() for c in self.app.ctx.input_channels
-                       if c.name() == name), None)
-        problem = None
-        if output is None:
-            problem = f"the customer's channel ({name or 'unknown'}) cannot take pushes"
-        else:
-            try:
-                await output.send_response(conversation_id, {"text": text})
-            except Exception as exc:  # any channel's failure becomes a note in Slack
-                log.exception("slack handoff: delivery to %s failed", conversation_id)
-                problem = f"{name} refused it ({type(exc).__name__})"
-        async with agent.lock_store.lock(conversation_id):
-            tracker = await agent.tracker_store.get_or_create_tracker(conversation_id)
-            if problem is None:
-                tracker.update(BotUttered(text, metadata=metadata))
-            for event in extra:
-                if not (isinstance(event, ConversationPaused) and tracker.is_paused()):
-                    tracker.update(event)
-            await agent.tracker_store.save(tracker)
-        return problem
-
-    async def is_paused(self, conversation_id: str) -> bool:
-        tracker = await self.app.ctx.agent.tracker_store.retrieve(conversation_id)
-        return bool(tracker and tracker.is_paused())
-
-    async def set_paused(self, conversation_id: str, paused: bool,
-                         *extra: Event) -> None:
-        """Pause or resume the bot for this conversation (idempotent)."""
-        agent = self.app.ctx.agent
-        async with agent.lock_store.lock(conversation_id):
-            tracker = await agent.tracker_store.get_or_create_tracker(conversation_id)
-            if tracker.is_paused() != paused:
-                tracker.update(ConversationPaused() if paused else ConversationResumed())
-            for event in extra:
-                tracker.update(event)
-            await agent.tracker_store.save(tracker)
 
 
 class SlackHandoffInput(InputChannel):
@@ -353,11 +299,11 @@ class SlackHandoffInput(InputChannel):
         # newer case, whose thread is where it is now).
         if not case.active and self.cases.active_for(case.conversation_id) is None:
             self.cases.set_state(case.id, "taken", user,
-                                 note=f"{card.mention(user)} reopened the case by replying.")
+                                 note=f"{mrkdwn.mention(user)} reopened the case by replying.")
             events.append(SlotSet("handoff_case", case.id))
         events.append(ConversationPaused())
         problem = await self._bridge().say(
-            case.conversation_id, f"{name} (support): {card.from_slack(text)}",
+            case.conversation_id, f"{name} (support): {mrkdwn.from_slack(text)}",
             {HUMAN: True, "agent": user, "agent_name": name, "case": case.id}, *events)
         if problem:
             self.cases.note(case.id, f"Not delivered to the customer: {problem}.")

@@ -26,6 +26,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from wismo.cases_schema import migrate
 from wismo.sqlite import connect
 
 ACTIVE = ("open", "taken")
@@ -36,53 +37,6 @@ STATES = ("open", "taken", "handed_back", "resolved")
 # reaction on an agent's message that reached the customer.
 POST_KINDS = ("card", "card_update", "thread", "ping", "reaction")
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS handoff_cases (
-    id TEXT PRIMARY KEY,
-    conversation_id TEXT NOT NULL,
-    channel TEXT,
-    reason TEXT NOT NULL,
-    order_number TEXT,
-    status TEXT NOT NULL DEFAULT 'open',
-    created_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS handoff_posts (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    case_id TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    text TEXT,
-    extra TEXT,
-    created_at TEXT NOT NULL,
-    sent_at TEXT,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    last_error TEXT
-);
-CREATE INDEX IF NOT EXISTS handoff_posts_unsent ON handoff_posts (sent_at, id);
-CREATE TABLE IF NOT EXISTS handoff_lease (
-    name TEXT PRIMARY KEY,
-    holder TEXT NOT NULL,
-    expires_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS handoff_replies (
-    slack_channel TEXT NOT NULL,
-    slack_ts TEXT NOT NULL,
-    case_id TEXT NOT NULL,
-    at TEXT NOT NULL,
-    PRIMARY KEY (slack_channel, slack_ts)
-);
-CREATE INDEX IF NOT EXISTS handoff_cases_conversation ON handoff_cases (conversation_id, status);
-"""
-# Columns added after the first release of the table; added in place on older files.
-_LATER_COLUMNS = {
-    "context": "TEXT",
-    "assignee": "TEXT",
-    "slack_channel": "TEXT",
-    "slack_ts": "TEXT",
-    "waiting_since": "TEXT",
-    "last_pinged_at": "TEXT",
-    "closed_at": "TEXT",
-    "released_at": "TEXT",
-}
 _CASE_COLUMNS = ("id, conversation_id, channel, reason, order_number, status, created_at, "
                  "context, assignee, slack_channel, slack_ts, waiting_since, last_pinged_at, "
                  "closed_at, released_at")
@@ -138,27 +92,7 @@ class CaseStore:
         self._lock = threading.Lock()
         self._now = now or (lambda: datetime.now(timezone.utc))
         with self._lock, self._db:
-            self._db.executescript(_SCHEMA)
-            have = {row[1] for row in self._db.execute("PRAGMA table_info(handoff_cases)")}
-            for column, kind in _LATER_COLUMNS.items():
-                if column not in have:
-                    self._db.execute(f"ALTER TABLE handoff_cases ADD COLUMN {column} {kind}")
-            if "context" not in have:
-                # Cases from before Slack (one per reason, never closed, never posted) would
-                # otherwise hold their conversations without a card anyone could act on.
-                self._db.execute("UPDATE handoff_cases SET status = 'resolved', closed_at = ? "
-                                 "WHERE status = 'open'", (self._now().isoformat(),))
-            # At most one active case per conversation, whichever process opens it (older
-            # files may hold two, from a race: the newest stays).
-            self._db.execute(
-                "UPDATE handoff_cases SET status = 'resolved', closed_at = ? "
-                "WHERE status IN ('open', 'taken') AND EXISTS (SELECT 1 FROM handoff_cases n "
-                "WHERE n.conversation_id = handoff_cases.conversation_id AND n.status IN "
-                "('open', 'taken') AND n.created_at > handoff_cases.created_at)",
-                (self._now().isoformat(),))
-            self._db.execute(
-                "CREATE UNIQUE INDEX IF NOT EXISTS handoff_cases_one_active ON handoff_cases "
-                "(conversation_id) WHERE status IN ('open', 'taken')")
+            migrate(self._db, self._now())
 
     def open(
         self,
@@ -408,18 +342,6 @@ class CaseStore:
             "VALUES (?, ?, ?, ?, ?)",
             (case_id, kind, text, json.dumps(extra) if extra else None,
              self._now().isoformat()))
-
-
-def case_lines(cases: list[Case], pending_posts: int) -> list[str]:
-    """`wismo cases`: one line a case, then what still waits for Slack."""
-    lines = [f"{c.id}  {c.status:<11} {c.created_at:%Y-%m-%d %H:%M}  {c.reason:<30} "
-             f"{c.conversation_id}" + (f"  #{c.order_number}" if c.order_number else "")
-             + (f"  {c.assignee}" if c.assignee else "") for c in cases]
-    if not lines:
-        lines.append("(no cases)")
-    if pending_posts:
-        lines.append(f"{pending_posts} message(s) wait for Slack (var/wismo.db, handoff_posts)")
-    return lines
 
 
 def _when(value: str | None) -> datetime | None:

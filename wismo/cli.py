@@ -9,6 +9,7 @@ import sys
 import threading
 from pathlib import Path
 
+from wismo.cases import Case
 from wismo.config import Settings
 from wismo.credentials import short_name
 from wismo.errors import ConfigError
@@ -65,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "engine":
         return _engine(settings, args)
     if args.command == "cases":
-        from wismo.cases import CaseStore, case_lines
+        from wismo.cases import CaseStore
 
         store = CaseStore(Path(settings.var_dir) / "wismo.db")
         print("\n".join(case_lines(store.listing(active_only=not args.all),
@@ -153,3 +154,15 @@ def _print_channels(stack: Stack) -> None:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def case_lines(cases: list[Case], pending_posts: int) -> list[str]:
+    """`wismo cases`: one line a case, then what still waits for Slack."""
+    lines = [f"{c.id}  {c.status:<11} {c.created_at:%Y-%m-%d %H:%M}  {c.reason:<30} "
+             f"{c.conversation_id}" + (f"  #{c.order_number}" if c.order_number else "")
+             + (f"  {c.assignee}" if c.assignee else "") for c in cases]
+    if not lines:
+        lines.append("(no cases)")
+    if pending_posts:
+        lines.append(f"{pending_posts} message(s) wait for Slack (var/wismo.db, handoff_posts)")
+    return lines

@@ -35,7 +35,8 @@ from tests.channels.host import AppHost
 from tests.factories import make_order
 from wismo.cases import Case, CaseStore
 from wismo.handoff.context import case_context
-from wismo.sandbox.slack import SlackWorkspace, event_callback, message_event, sign
+from wismo.sandbox.slack import SlackWorkspace
+from wismo.sandbox.slack_payloads import event_callback, message_event, sign
 from wismo.stack import PROJECT
 
 CONVERSATION = "telegram:4242"

@@ -157,12 +157,6 @@ def test_long_conversation_stays_within_slack_limits():
     assert any("more order(s) on this case" in t for t in texts(blocks))
 
 
-def test_long_unsplittable_text_is_clipped_without_breaking_entities():
-    clipped = card.clip("&" * 5000, 100)
-
-    assert len(clipped) <= 100 and clipped.endswith("&amp;…")
-
-
 def test_transcript_lines_name_the_speaker():
     events = [{"event": "bot", "text": "Did you mean one of these?", "timestamp": 1.0,
                "data": {"buttons": [{"title": "Talk to a person", "payload": "/human_handoff"}]}},
@@ -198,15 +192,6 @@ def test_ping_and_state_notes():
         "<@U0SAM> handed the conversation back to the bot."
     assert card.state_note("resolved", "U0SAM") == "<@U0SAM> resolved the case."
     assert card.state_note("resolved", "<!channel>") == "&lt;!channel&gt; resolved the case."
-
-
-def test_agent_reply_reaches_the_customer_without_slack_markup():
-    text = ("Hi Ava &amp; sorry! Fill in <https://x.co/claim|the claim form> or "
-            "<https://x.co>, ask <@U0SAM|sam> or <mailto:help@x.co|help@x.co>. 1 &lt; 2")
-
-    assert card.from_slack(text) == ("Hi Ava & sorry! Fill in the claim form "
-                                     "(https://x.co/claim) or https://x.co, ask @sam or "
-                                     "help@x.co. 1 < 2")
 
 
 def test_the_card_says_what_the_customer_was_promised():

@@ -23,7 +23,8 @@ from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from wismo.sandbox.slack import SlackWorkspace, sign, url_verification_body
+from wismo.sandbox.slack import SlackWorkspace
+from wismo.sandbox.slack_payloads import sign, url_verification_body
 
 CHANNEL = "C0SUPPORT"
 

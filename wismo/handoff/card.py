@@ -1,11 +1,9 @@
 """The Slack side of a case: the case message (Block Kit) and the lines posted in its thread.
 
 Pure functions from a ``wismo.handoff.context`` dict to what chat.postMessage / chat.update
-take. Customer and bot text is escaped per Slack's "Escaping text" rules (&, <, >), so
-"<!channel>" typed by a customer shows as text and pings nobody; the worker must also leave
-``link_names`` off. Every piece is clipped to Block Kit's limits, so a long conversation
-still posts instead of failing with ``invalid_blocks``. ``from_slack`` goes the other way:
-an agent's reply, with Slack's markup undone, for the customer's channel.
+take. Customer and bot text goes through ``wismo.handoff.mrkdwn`` (escaped, so it pings
+nobody), and every piece is clipped to Block Kit's limits, so a long conversation still posts
+instead of failing with ``invalid_blocks``.
 """
 
 from __future__ import annotations
@@ -17,6 +15,7 @@ from typing import Any
 
 from wismo.domain import ExceptionReason
 from wismo.engine.model import Kind
+from wismo.handoff.mrkdwn import clip, escape, mention
 
 # Block Kit limits (api.slack.com/reference/block-kit).
 MAX_BLOCKS = 50
@@ -73,26 +72,7 @@ CHANNELS = {
 STATES = ("open", "taken", "handed_back", "resolved")
 _ICONS = {"open": "🙋", "taken": "🧑‍💻", "handed_back": "🤖", "resolved": "✅"}
 _WHO = {"customer": "Customer", "bot": "Bot", "agent": "Agent"}
-_USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
 _SAFE_URL = re.compile(r"https?://[^\s<>|]+")
-_MARKUP = re.compile(r"<([^<>]+)>")
-
-
-def escape(text: str) -> str:
-    """Slack's three control characters as entities; nothing else changes."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def clip(text: str, limit: int) -> str:
-    """``text`` escaped and cut to at most ``limit`` characters, never inside an entity."""
-    out, size = [], 0
-    for ch in text:
-        piece = escape(ch)
-        if size + len(piece) > limit - 1:
-            return "".join(out).rstrip() + "…"
-        out.append(piece)
-        size += len(piece)
-    return "".join(out)
 
 
 def reason_label(code: str) -> str:
@@ -114,13 +94,6 @@ def channel_label(channel: str | None) -> str:
     if not channel:
         return "Unknown"
     return CHANNELS.get(channel.lower(), channel.replace("_", " ").capitalize())
-
-
-def mention(user: str | None) -> str:
-    """'<@U0SAM>' for a Slack user id; anything else shown as (escaped) text."""
-    if not user:
-        return "someone"
-    return f"<@{user}>" if _USER_ID.fullmatch(user) else escape(user)
 
 
 def case_message(
@@ -219,25 +192,6 @@ def state_note(state: str, user: str) -> str:
     if state not in notes:
         raise ValueError(f"unknown case state {state!r}")
     return notes[state]
-
-
-def from_slack(text: str) -> str:
-    """An agent's thread reply as the customer should read it: Slack's <…> markup and
-    entities undone ('<https://x.co|the form>' → 'the form (https://x.co)')."""
-
-    def plain(match: re.Match[str]) -> str:
-        target, _, label = match.group(1).partition("|")
-        if target.startswith("!"):  # <!here>, <!subteam^S1|@team>, <!date^…|Feb 1>
-            return label or "@" + target[1:].split("^")[0]
-        if target[:1] in ("@", "#"):  # <@U0SAM|sam>, <#C1|general>
-            return target[0] + (label or target[1:])
-        bare = target.removeprefix("mailto:")
-        if not label or label in (target, bare, target.split("://", 1)[-1]):
-            return label or bare
-        return f"{label} ({target})"
-
-    out = _MARKUP.sub(plain, text)
-    return out.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def _fields(customer: Mapping[str, Any], why: str | None, channel: str, state: str,

@@ -19,12 +19,9 @@ desk page at ``url`` shows the channel and lets a person reply or click.
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import copy
 import dataclasses
-import hashlib
-import hmac
 import json
 import logging
 import secrets
@@ -41,13 +38,25 @@ from urllib.parse import urlencode
 import aiohttp
 from aiohttp import web
 
+from wismo.sandbox.slack_api import WebApi, error_reply
+from wismo.sandbox.slack_blocks import find_button
+from wismo.sandbox.slack_payloads import (
+    APP_ID,
+    BOT_ID,
+    BOT_USER_ID,
+    TEAM_ID,
+    TEAM_NAME,
+    Json,
+    block_actions,
+    event_callback,
+    message_event,
+    rich_text,
+    sign,
+)
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-Json = dict[str, Any]
 
-TEAM_ID, TEAM_NAME, TEAM_DOMAIN = "T0SANDBOX", "Wismo Sandbox", "wismo-sandbox"
-APP_ID, BOT_ID, BOT_USER_ID, BOT_NAME = "A0WISMO", "B0WISMO", "U0WISMOBOT", "wismo"
-VERIFICATION_TOKEN = "sandbox-verification-token"  # the deprecated token payloads still carry
 AGENTS = {"U0SAM": "Sam Rivera", "U0ALEX": "Alex Chen"}
 ACK_TIMEOUT = 3.0  # Socket Mode: an unacknowledged event is sent once more after this
 HTTP_TIMEOUT = 3.0  # Events API: a slower answer counts as failed (http_timeout)
@@ -55,135 +64,6 @@ HTTP_RETRY_DELAYS = (0.0, 60.0, 300.0)  # Events API retries: at once, after 1 a
 USER_AGENT = "Slackbot 1.0 (+https://api.slack.com/robots)"
 DESK_PAGE = Path(__file__).with_name("slack_desk.html")
 
-
-def sign(secret: str, body: bytes, timestamp: int) -> dict[str, str]:
-    """Slack's request signature headers: ``v0=`` + hex HMAC-SHA256 of ``v0:{ts}:{body}``."""
-    base = b"v0:" + str(timestamp).encode() + b":" + body
-    digest = hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
-    return {"X-Slack-Request-Timestamp": str(timestamp), "X-Slack-Signature": f"v0={digest}"}
-
-
-def url_verification_body(challenge: str, token: str = VERIFICATION_TOKEN) -> Json:
-    """What Slack POSTs when a Request URL is saved; the app must echo ``challenge``."""
-    return {"token": token, "challenge": challenge, "type": "url_verification"}
-
-
-def event_callback(event: Json, *, team_id: str = TEAM_ID, api_app_id: str = APP_ID,
-                   bot_user_id: str = BOT_USER_ID, event_id: str | None = None,
-                   event_time: int | None = None) -> Json:
-    """The Events API body around one event (POSTed as is, or nested in a Socket Mode envelope)."""
-    context = {"et": event.get("type"), "tid": team_id, "aid": api_app_id,
-               "cid": event.get("channel")}
-    packed = base64.urlsafe_b64encode(json.dumps(context, separators=(",", ":")).encode())
-    return {
-        "token": VERIFICATION_TOKEN, "team_id": team_id, "api_app_id": api_app_id,
-        "event": event, "type": "event_callback",
-        "event_id": event_id or "Ev" + secrets.token_hex(5).upper(),
-        "event_time": int(time.time()) if event_time is None else event_time,
-        "authorizations": [{"enterprise_id": None, "team_id": team_id, "user_id": bot_user_id,
-                            "is_bot": True, "is_enterprise_install": False}],
-        "is_ext_shared_channel": False,
-        "event_context": "4-" + packed.decode().rstrip("="),
-    }
-
-
-def message_event(message: Json, channel_type: str = "channel") -> Json:
-    """The ``message`` event for a stored message (a person's, or the bot's own echo)."""
-    event = {key: message[key] for key in (
-        "user", "bot_id", "app_id", "type", "ts", "client_msg_id", "text", "team", "thread_ts",
-        "parent_user_id", "blocks", "bot_profile", "channel") if key in message}
-    return event | {"event_ts": message["ts"], "channel_type": channel_type}
-
-
-def block_actions(action: Json, *, message: Json, user: Json, channel: Json, response_url: str,
-                  team_id: str = TEAM_ID, team_domain: str = TEAM_DOMAIN,
-                  api_app_id: str = APP_ID) -> Json:
-    """The interactivity payload Slack sends when someone presses a button in a message."""
-    trigger_id = f"{secrets.randbelow(10**11)}.{secrets.randbelow(10**9)}.{secrets.token_hex(16)}"
-    return {
-        "type": "block_actions", "user": user, "api_app_id": api_app_id,
-        "token": VERIFICATION_TOKEN,
-        "container": {"type": "message", "message_ts": message["ts"], "channel_id": channel["id"],
-                      "is_ephemeral": False},
-        "trigger_id": trigger_id, "team": {"id": team_id, "domain": team_domain},
-        "enterprise": None, "is_enterprise_install": False, "channel": channel,
-        "message": message, "state": {"values": {}}, "response_url": response_url,
-        "actions": [action],
-    }
-
-
-# -- Block Kit: the checks Slack makes before it accepts blocks, and where buttons are ----------
-
-BLOCK_TYPES = {"actions", "context", "divider", "file", "header", "image", "input", "markdown",
-               "rich_text", "section", "video"}
-
-
-def rich_text(text: str) -> Json:
-    """The block Slack's client attaches to what a person types."""
-    return {"type": "rich_text", "block_id": secrets.token_urlsafe(4)[:5], "elements": [
-        {"type": "rich_text_section", "elements": [{"type": "text", "text": text}]}]}
-
-
-def _text_error(obj: Any, where: str, limit: int, plain_only: bool = False) -> str | None:
-    kinds = ("plain_text",) if plain_only else ("plain_text", "mrkdwn")
-    if not isinstance(obj, dict) or obj.get("type") not in kinds:
-        return f"must be a {' or '.join(kinds)} text object [json-pointer:{where}]"
-    if not 1 <= len(str(obj.get("text") or "")) <= limit:
-        return f"must be 1 to {limit} characters [json-pointer:{where}/text]"
-    return None
-
-
-def _buttons(block: Json) -> list[Json]:
-    elements = list(block.get("elements") or []) if block.get("type") == "actions" else []
-    accessory = block.get("accessory")
-    return [e for e in [*elements, accessory] if isinstance(e, dict) and e.get("type") == "button"]
-
-
-def block_errors(blocks: list[Any]) -> list[str]:
-    """What Slack would answer with ``invalid_blocks`` (the usual mistakes, not the whole spec)."""
-    errors: list[str] = []
-    if len(blocks) > 50:
-        errors.append("no more than 50 items allowed [json-pointer:/blocks]")
-    action_ids: set[str] = set()
-    for i, block in enumerate(blocks):
-        where = f"/blocks/{i}"
-        if not isinstance(block, dict) or block.get("type") not in BLOCK_TYPES:
-            errors.append(f"unsupported block type [json-pointer:{where}]")
-            continue
-        kind, found = block["type"], []
-        if kind == "header":
-            found.append(_text_error(block.get("text"), f"{where}/text", 150, plain_only=True))
-        elif kind == "section" and "fields" in block:
-            fields = block["fields"] if isinstance(block["fields"], list) else []
-            if not 1 <= len(fields) <= 10:
-                found.append(f"must have 1 to 10 fields [json-pointer:{where}/fields]")
-            found += [_text_error(f, f"{where}/fields/{n}", 2000) for n, f in enumerate(fields)]
-        elif kind == "section":
-            found.append(_text_error(block.get("text"), f"{where}/text", 3000))
-        elif kind in ("actions", "context") and not 1 <= len(block.get("elements") or []) <= (
-                25 if kind == "actions" else 10):
-            found.append(f"wrong number of elements [json-pointer:{where}/elements]")
-        for button in _buttons(block):
-            found.append(_text_error(button.get("text"), f"{where}/elements", 75, True))
-            action_id = str(button.get("action_id") or "")
-            if action_id in action_ids:
-                found.append(f"duplicate action_id {action_id!r} [json-pointer:{where}]")
-            action_ids.add(action_id)
-            if len(str(button.get("value") or "")) > 2000:
-                found.append(f"value must be at most 2000 characters [json-pointer:{where}]")
-            if button.get("style") not in (None, "primary", "danger"):
-                found.append(f"style must be primary or danger [json-pointer:{where}]")
-        errors += [e for e in found if e]
-    return errors
-
-
-def find_button(blocks: list[Json], action_id: str) -> tuple[str, Json]:
-    """The block_id and element of the button ``action_id``; KeyError if there is none."""
-    for block in blocks:
-        for button in _buttons(block):
-            if button.get("action_id") == action_id:
-                return str(block.get("block_id", "")), button
-    raise KeyError(f"no button {action_id!r} in the message")
 
 
 @dataclasses.dataclass
@@ -202,10 +82,6 @@ class Outgoing:
         if self.kind == "events_api":
             envelope |= {"retry_attempt": self.retry_attempt, "retry_reason": self.retry_reason}
         return envelope
-
-
-def _error(error: str, **extra: Any) -> Json:
-    return {"ok": False, "error": error, **extra}
 
 
 def _first_name(name: str) -> str:
@@ -230,8 +106,9 @@ class SlackWorkspace:
         self.echo_bot_messages = echo_bot_messages  # Slack sends the bot its own posts too
         self.url = self.api_url = ""
         self._lock = threading.RLock()
-        self._messages: dict[str, Json] = {}  # ts -> latest version, in post order
-        self._reactions: dict[str, list[str]] = {}
+        self._web = WebApi(bot_token=bot_token, app_token=app_token, channel_id=channel_id,
+                           channel_name=channel_name, agents=self.agents,
+                           on_bot_post=self._echo)
         self._calls: list[tuple[str, Json]] = []
         self._deliveries: list[Json] = []
         self._acks: dict[str, Json] = {}
@@ -239,20 +116,13 @@ class SlackWorkspace:
         self._response_urls: dict[str, str] = {}  # response_url id -> message ts
         self._outbox: deque[Outgoing] = deque()
         self._sockets: list[web.WebSocketResponse] = []
-        self._tickets: set[str] = set()
         self._targets: tuple[str, str | None] | None = None
         self._down, self._rate_limited, self._retry_after = False, 0, 1
         self._fail_next: dict[str, deque[str]] = {}
-        self._last_us = 0
         self._pumping = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._session: aiohttp.ClientSession | None = None
-        self._methods: dict[str, Callable[[Json], Json]] = {
-            "auth.test": self._auth_test, "chat.postMessage": self._post_message,
-            "chat.update": self._update, "reactions.add": self._react,
-            "users.info": self._user_info, "apps.connections.open": self._connections_open,
-        }
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -264,6 +134,7 @@ class SlackWorkspace:
         self.port = sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self.api_url = self.url + "/api/"
+        self._web.link_url = f"ws://127.0.0.1:{self.port}/link/"
         self._loop = asyncio.new_event_loop()
         ready = threading.Event()
         self._thread = threading.Thread(target=self._serve, args=(sock, ready),
@@ -338,23 +209,23 @@ class SlackWorkspace:
     def messages(self, channel: str | None = None) -> list[Json]:
         """Top-level messages and thread replies, in post order, each in its latest version."""
         with self._lock:
-            return [copy.deepcopy(m) for m in self._messages.values()
+            return [copy.deepcopy(m) for m in self._web.messages.values()
                     if channel is None or m["channel"] == channel]
 
     def thread(self, ts: str) -> list[Json]:
         """The replies under ``ts``, without the parent."""
         with self._lock:
-            return [copy.deepcopy(m) for m in self._messages.values()
+            return [copy.deepcopy(m) for m in self._web.messages.values()
                     if m.get("thread_ts") == ts and m["ts"] != ts]
 
     def message(self, ts: str) -> Json | None:
         with self._lock:
-            found = self._messages.get(ts)
+            found = self._web.messages.get(ts)
             return copy.deepcopy(found) if found else None
 
     def reactions(self, ts: str) -> list[str]:
         with self._lock:
-            return list(self._reactions.get(ts, []))
+            return list(self._web.reactions.get(ts, []))
 
     @property
     def calls(self) -> list[tuple[str, Json]]:
@@ -409,20 +280,20 @@ class SlackWorkspace:
         if not text.strip():
             raise ValueError("an empty reply")
         with self._lock:
-            parent = self._messages.get(thread_ts)
+            parent = self._web.messages.get(thread_ts)
             if parent is None:
                 raise KeyError(f"no message {thread_ts}")
             if user not in self.agents:
                 raise KeyError(f"no agent {user}")
-            message = self._store(parent["channel"], text, [rich_text(text)],
-                                  parent.get("thread_ts", thread_ts), user=user)
+            message = self._web.store(parent["channel"], text, [rich_text(text)],
+                                      parent.get("thread_ts", thread_ts), user=user)
             self._submit(Outgoing("events_api", event_callback(message_event(message))))
             return copy.deepcopy(message)
 
     def click(self, message_ts: str, action_id: str, user: str = "U0SAM") -> None:
         """Press the button ``action_id`` in a message as ``user``: a block_actions payload."""
         with self._lock:
-            message = self._messages.get(message_ts)
+            message = self._web.messages.get(message_ts)
             if message is None:
                 raise KeyError(f"no message {message_ts}")
             if user not in self.agents:
@@ -478,6 +349,11 @@ class SlackWorkspace:
         with self._lock:
             self._targets = (url_events, url_interactive)
         self._pump_soon()
+
+    def _echo(self, message: Json) -> None:
+        """The bot posted ``message``: send it back as a ``message`` event if Slack would."""
+        if self.echo_bot_messages:
+            self._submit(Outgoing("events_api", event_callback(message_event(message))))
 
     def _submit(self, item: Outgoing) -> None:
         with self._lock:
@@ -576,9 +452,9 @@ class SlackWorkspace:
             if self._down:
                 return web.Response(status=503)
             ticket = request.query.get("ticket", "")
-            if ticket not in self._tickets:
+            if ticket not in self._web.tickets:
                 return web.Response(status=401)
-            self._tickets.discard(ticket)
+            self._web.tickets.discard(ticket)
         sock = web.WebSocketResponse(autoping=True, timeout=1.0)  # close() waits no longer
         await sock.prepare(request)
         with self._lock:
@@ -620,7 +496,7 @@ class SlackWorkspace:
         for sock in sockets:
             await sock.close(code=aiohttp.WSCloseCode.GOING_AWAY)
 
-    # -- Web API -----------------------------------------------------------------------------
+    # -- Web API over HTTP (the methods themselves are in slack_api) ------------------------
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -632,199 +508,49 @@ class SlackWorkspace:
             elif request.body_exists:
                 params.update(await request.post())  # form-encoded or multipart
         except ValueError:
-            return web.json_response(_error("invalid_json"))
+            return web.json_response(error_reply("invalid_json"))
         auth = request.headers.get("Authorization", "")
         token = auth[7:] if auth.startswith("Bearer ") else params.pop("token", None)
         with self._lock:
             self._calls.append((method, copy.deepcopy(params)))
             if self._down:
-                return web.json_response(_error("service_unavailable"), status=503)
+                return web.json_response(error_reply("service_unavailable"), status=503)
             if self._rate_limited > 0:
                 self._rate_limited -= 1
-                return web.json_response(_error("ratelimited"), status=429,
+                return web.json_response(error_reply("ratelimited"), status=429,
                                          headers={"Retry-After": str(self._retry_after)})
-            handler = self._methods.get(method)
-            error = "unknown_method" if handler is None else self._auth_error(method, token)
+            handler = self._web.methods.get(method)
+            error = "unknown_method" if handler is None else self._web.auth_error(method, token)
             if error is None and self._fail_next.get(method):
                 error = self._fail_next[method].popleft()
-            reply = _error(error) if error or handler is None else handler(params)
+            reply = error_reply(error) if error or handler is None else handler(params)
         return web.json_response(reply)
 
-    def _auth_error(self, method: str, token: str | None) -> str | None:
-        if not token:
-            return "not_authed"
-        wanted = self.app_token if method == "apps.connections.open" else self.bot_token
-        if token == wanted:
-            return None
-        return "not_allowed_token_type" if token in (self.bot_token, self.app_token) \
-            else "invalid_auth"
-
-    def _channel(self, given: Any) -> str | None:
-        name = str(given or "").lstrip("#")
-        return self.channel_id if name in (self.channel_id, self.channel_name) else None
-
-    def _next_ts(self) -> str:
-        us = max(int(time.time() * 1_000_000), self._last_us + 1)
-        self._last_us = us
-        return f"{us // 1_000_000}.{us % 1_000_000:06d}"
-
-    def _store(self, channel: str, text: str, blocks: list[Json] | None, thread_ts: str | None,
-               user: str | None = None) -> Json:
-        """Keep a new message (the bot's when ``user`` is None) and thread it under its parent."""
-        ts = self._next_ts()
-        message: Json = {"type": "message", "ts": ts, "channel": channel, "text": text}
-        if user is None:
-            message |= {"user": BOT_USER_ID, "bot_id": BOT_ID, "app_id": APP_ID,
-                        "bot_profile": {"id": BOT_ID, "app_id": APP_ID, "name": "Wismo",
-                                        "deleted": False, "team_id": TEAM_ID}}
-        else:
-            message |= {"user": user, "client_msg_id": str(uuid.uuid4())}
-        message["team"] = TEAM_ID
-        if blocks:
-            message["blocks"] = blocks
-        if thread_ts:
-            parent = self._messages[thread_ts]
-            message |= {"thread_ts": thread_ts, "parent_user_id": parent["user"]}
-            users = parent.setdefault("reply_users", [])
-            if message["user"] not in users:
-                users.append(message["user"])
-            parent |= {"thread_ts": thread_ts, "reply_count": parent.get("reply_count", 0) + 1,
-                       "reply_users_count": len(users), "latest_reply": ts}
-        self._messages[ts] = message
-        if user is None and self.echo_bot_messages:
-            self._submit(Outgoing("events_api", event_callback(message_event(message))))
-        return message
-
-    def _content(self, params: Json) -> tuple[str, list[Json] | None, Json | None]:
-        """Text and blocks of a post or update, or the error Slack would answer."""
-        text, blocks = str(params.get("text") or ""), params.get("blocks")
-        if isinstance(blocks, str):
-            try:
-                blocks = json.loads(blocks)
-            except ValueError:
-                return text, None, _error("invalid_blocks_format")
-        if blocks is not None and not isinstance(blocks, list):
-            return text, None, _error("invalid_blocks_format")
-        if blocks and (errors := block_errors(blocks)):
-            return text, None, _error("invalid_blocks", errors=errors, response_metadata={
-                "messages": [f"[ERROR] {e}" for e in errors]})
-        if len(text) > 40_000:
-            return text, None, _error("msg_too_long")
-        for block in blocks or []:
-            block.setdefault("block_id", secrets.token_urlsafe(4)[:5])
-        return text, blocks, None
-
-    def _auth_test(self, params: Json) -> Json:
-        return {"ok": True, "url": f"https://{TEAM_DOMAIN}.slack.com/", "team": TEAM_NAME,
-                "user": BOT_NAME, "team_id": TEAM_ID, "user_id": BOT_USER_ID, "bot_id": BOT_ID,
-                "is_enterprise_install": False}
-
-    def _post_message(self, params: Json) -> Json:
-        channel = self._channel(params.get("channel"))
-        if channel is None:
-            return _error("channel_not_found")
-        text, blocks, error = self._content(params)
-        if error:
-            return error
-        if not text and not blocks:
-            return _error("no_text")
-        thread_ts = params.get("thread_ts") or None
-        if thread_ts:
-            parent = self._messages.get(thread_ts)
-            if parent is None or parent["channel"] != channel:
-                return _error("thread_not_found")
-            thread_ts = parent.get("thread_ts", thread_ts)
-        message = self._store(channel, text, blocks, thread_ts)
-        return {"ok": True, "channel": channel, "ts": message["ts"],
-                "message": copy.deepcopy(message)}
-
-    def _update(self, params: Json) -> Json:
-        channel = self._channel(params.get("channel"))
-        if channel is None:
-            return _error("channel_not_found")
-        message = self._messages.get(str(params.get("ts")))
-        if message is None or message["channel"] != channel:
-            return _error("message_not_found")
-        if message["user"] != BOT_USER_ID:
-            return _error("cant_update_message")
-        text, blocks, error = self._content(params)
-        if error:
-            return error
-        if not text and blocks is None:
-            return _error("no_text")
-        if text:
-            message["text"] = text
-        if blocks is not None:
-            message["blocks"] = blocks
-        message["edited"] = {"user": BOT_USER_ID, "ts": self._next_ts()}
-        return {"ok": True, "channel": channel, "ts": message["ts"], "text": message["text"],
-                "message": copy.deepcopy(message)}
-
-    def _react(self, params: Json) -> Json:
-        ts, name = params.get("timestamp"), str(params.get("name") or "").strip(":")
-        if not ts or not name:
-            return _error("no_item_specified" if not ts else "invalid_name")
-        message = self._messages.get(str(ts))
-        if message is None or message["channel"] != self._channel(params.get("channel")):
-            return _error("message_not_found")
-        names = self._reactions.setdefault(message["ts"], [])
-        if name in names:
-            return _error("already_reacted")
-        names.append(name)
-        message.setdefault("reactions", []).append(
-            {"name": name, "users": [BOT_USER_ID], "count": 1})
-        return {"ok": True}
-
-    def _user_info(self, params: Json) -> Json:
-        user_id = str(params.get("user") or "")
-        if user_id == BOT_USER_ID:
-            real, is_bot = "Wismo", True
-        elif user_id in self.agents:
-            real, is_bot = self.agents[user_id], False
-        else:
-            return _error("user_not_found")
-        first, _, last = real.partition(" ")
-        handle = BOT_NAME if is_bot else first.lower()
-        profile = {"real_name": real, "real_name_normalized": real, "display_name": first,
-                   "display_name_normalized": first, "first_name": first, "last_name": last,
-                   "status_text": "", "status_emoji": "", "team": TEAM_ID}
-        if is_bot:
-            profile |= {"bot_id": BOT_ID, "api_app_id": APP_ID, "always_active": True}
-        return {"ok": True, "user": {
-            "id": user_id, "team_id": TEAM_ID, "name": handle, "deleted": False,
-            "real_name": real, "tz": "America/New_York", "tz_label": "Eastern Standard Time",
-            "tz_offset": -18000, "profile": profile, "is_admin": False, "is_owner": False,
-            "is_bot": is_bot, "is_app_user": False, "updated": 1732400000}}
-
-    def _connections_open(self, params: Json) -> Json:
-        ticket = str(uuid.uuid4())
-        self._tickets.add(ticket)
-        return {"ok": True,
-                "url": f"ws://127.0.0.1:{self.port}/link/?ticket={ticket}&app_id={APP_ID}"}
 
     async def _response_url(self, request: web.Request) -> web.Response:
         """A response_url POST: replace or delete the original, post in channel, or ephemeral."""
         try:
             body = await request.json()
         except ValueError:
-            return web.json_response(_error("invalid_json"), status=400)
+            return web.json_response(error_reply("invalid_json"), status=400)
         with self._lock:
             ts = self._response_urls.get(request.match_info["rid"])
             if ts is None or not isinstance(body, dict):
-                return web.json_response(_error("invalid_response_url"), status=404)
+                return web.json_response(error_reply("invalid_response_url"), status=404)
             self._responses.append({"message_ts": ts, "body": copy.deepcopy(body)})
-            original = self._messages.get(ts)
-            text, blocks, error = self._content(body)
+            original = self._web.messages.get(ts)
+            text, blocks, error = self._web.content(body)
             if error or original is None:
-                return web.json_response(error or _error("message_not_found"), status=400)
+                return web.json_response(error or error_reply("message_not_found"), status=400)
             if body.get("delete_original"):
-                del self._messages[ts]
+                del self._web.messages[ts]
             elif body.get("replace_original"):
-                original |= {"text": text, "edited": {"user": BOT_USER_ID, "ts": self._next_ts()}}
+                edited = {"user": BOT_USER_ID, "ts": self._web.next_ts()}
+                original |= {"text": text, "edited": edited}
                 if blocks is not None:
                     original["blocks"] = blocks
             elif body.get("response_type") == "in_channel":
-                self._store(original["channel"], text, blocks, body.get("thread_ts"))
+                self._web.store(original["channel"], text, blocks, body.get("thread_ts"))
         return web.json_response({"ok": True})
 
     # -- the desk page -----------------------------------------------------------------------
@@ -834,7 +560,7 @@ class SlackWorkspace:
 
     async def _desk_state(self, request: web.Request) -> web.Response:
         with self._lock:
-            top = [copy.deepcopy(m) for m in self._messages.values()
+            top = [copy.deepcopy(m) for m in self._web.messages.values()
                    if m.get("thread_ts", m["ts"]) == m["ts"]]
             for message in top:
                 message["replies"] = self.thread(message["ts"])
