@@ -52,7 +52,7 @@ from channels.conversation_bridge import ConversationBridge
 from wismo.cases import Case, CaseStore
 from wismo.config import Settings
 from wismo.errors import ConfigError
-from wismo.handoff import card, mrkdwn
+from wismo.handoff import mrkdwn, thread
 from wismo.handoff.handoff_rules import DEFAULT_RULES_PATH, load_handoff_rules
 from wismo.handoff.slack_poster import SlackPoster
 
@@ -314,7 +314,7 @@ class SlackHandoffInput(InputChannel):
         """A button: pause or resume the bot, record it, and tell the thread."""
         if state == case.status:
             return
-        note = card.state_note(state, user)
+        note = thread.state_note(state, user)
         if state == "taken":
             self.cases.set_state(case.id, state, user, note=note)
             await self._bridge().set_paused(case.conversation_id, True,

@@ -5,7 +5,7 @@ import pytest
 
 from tests.factories import NOW, TODAY, days_ago, make_event, make_order, make_shipment
 from wismo.engine.model import Kind
-from wismo.handoff import card
+from wismo.handoff import card, thread
 from wismo.handoff.context import case_context
 
 CASE = "C-1A2B3C"
@@ -129,10 +129,10 @@ def test_customer_text_cannot_ping_anyone():
     assert "&lt;!channel&gt; hi &amp; bye" in seen
     assert "<!channel>" not in seen and "<!here>" not in seen
     assert "Is &lt;this&gt; it?" in seen
-    assert card.thread_message("customer", PING, channel="telegram", name="Ana") == \
+    assert thread.thread_message("customer", PING, channel="telegram", name="Ana") == \
         "💬 *Ana (Telegram):* &lt;!channel&gt; hi &amp; bye"
-    assert card.thread_message("bot", PING) == "🤖 *Bot:* &lt;!channel&gt; hi &amp; bye"
-    assert card.note(PING) == "ℹ️ &lt;!channel&gt; hi &amp; bye"
+    assert thread.thread_message("bot", PING) == "🤖 *Bot:* &lt;!channel&gt; hi &amp; bye"
+    assert thread.note(PING) == "ℹ️ &lt;!channel&gt; hi &amp; bye"
 
 
 def test_long_conversation_stays_within_slack_limits():
@@ -183,15 +183,15 @@ def test_reason_labels():
 
 
 def test_ping_and_state_notes():
-    assert card.ping_message(CASE, timedelta(minutes=17, seconds=40), None) == \
+    assert thread.ping_message(CASE, timedelta(minutes=17, seconds=40), None) == \
         "<!here> Case C-1A2B3C: the customer has been waiting 17 min for a reply."
-    assert card.ping_message(CASE, timedelta(hours=2, minutes=5), "U0SAM") == \
+    assert thread.ping_message(CASE, timedelta(hours=2, minutes=5), "U0SAM") == \
         "<@U0SAM> Case C-1A2B3C: the customer has been waiting 2 h 5 min for a reply."
-    assert card.state_note("taken", "U0SAM") == "<@U0SAM> took the case; the bot is paused."
-    assert card.state_note("handed_back", "U0SAM") == \
+    assert thread.state_note("taken", "U0SAM") == "<@U0SAM> took the case; the bot is paused."
+    assert thread.state_note("handed_back", "U0SAM") == \
         "<@U0SAM> handed the conversation back to the bot."
-    assert card.state_note("resolved", "U0SAM") == "<@U0SAM> resolved the case."
-    assert card.state_note("resolved", "<!channel>") == "&lt;!channel&gt; resolved the case."
+    assert thread.state_note("resolved", "U0SAM") == "<@U0SAM> resolved the case."
+    assert thread.state_note("resolved", "<!channel>") == "&lt;!channel&gt; resolved the case."
 
 
 def test_the_card_says_what_the_customer_was_promised():

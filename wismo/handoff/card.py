@@ -1,4 +1,5 @@
-"""The Slack side of a case: the case message (Block Kit) and the lines posted in its thread.
+"""The Slack side of a case: the case message (Block Kit). Its thread's lines are in
+``wismo.handoff.thread``.
 
 Pure functions from a ``wismo.handoff.context`` dict to what chat.postMessage / chat.update
 take. Customer and bot text goes through ``wismo.handoff.mrkdwn`` (escaped, so it pings
@@ -10,12 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
 from wismo.domain import ExceptionReason
 from wismo.engine.model import Kind
-from wismo.handoff.mrkdwn import clip, escape, mention
+from wismo.handoff.mrkdwn import clip, mention
 
 # Block Kit limits (api.slack.com/reference/block-kit).
 MAX_BLOCKS = 50
@@ -148,50 +149,6 @@ def case_message(
     text += (f" on {channel}" if customer.get("channel") else "") + (
         f", order {numbers}" if numbers else "")
     return clip(text, MAX_SECTION), head + body + tail
-
-
-def thread_message(who: str, text: str, *, channel: str | None = None,
-                   name: str | None = None) -> str:
-    """A message relayed into the case thread: '💬 *Ana (Telegram):* …' or '🤖 *Bot:* …'.
-
-    Raises:
-        ValueError: ``who`` is not "customer", "bot" or "agent".
-    """
-    body = clip(text.strip(), MAX_SECTION) if text and text.strip() else "_(no text)_"
-    if who == "customer":
-        where = f" ({clip(channel_label(channel), 100)})" if channel else ""
-        return f"💬 *{clip(name or 'Customer', 80)}{where}:* {body}"
-    if who == "bot":
-        return f"🤖 *Bot:* {body}"
-    if who == "agent":
-        return f"🧑‍💻 *{clip(name or 'Agent', 80)}:* {body}"
-    raise ValueError(f"unknown speaker {who!r}")
-
-
-def note(text: str) -> str:
-    """A system note in the thread ('ℹ️ The customer went quiet for a day.')."""
-    return f"ℹ️ {clip(text, MAX_SECTION)}"
-
-
-def ping_message(case_id: str, waiting: timedelta, assignee: str | None) -> str:
-    """Re-ping for a case nobody answered: the assignee if there is one, else the channel."""
-    who = mention(assignee) if assignee else "<!here>"
-    return (f"{who} Case {escape(case_id)}: the customer has been waiting {_duration(waiting)} "
-            "for a reply.")
-
-
-def state_note(state: str, user: str) -> str:
-    """The thread note when someone presses a button on the case."""
-    who = mention(user)
-    notes = {
-        "open": f"{who} reopened the case; the bot is paused.",
-        "taken": f"{who} took the case; the bot is paused.",
-        "handed_back": f"{who} handed the conversation back to the bot.",
-        "resolved": f"{who} resolved the case.",
-    }
-    if state not in notes:
-        raise ValueError(f"unknown case state {state!r}")
-    return notes[state]
 
 
 def _fields(customer: Mapping[str, Any], why: str | None, channel: str, state: str,
@@ -357,16 +314,3 @@ def _day(iso: str) -> str:
 
 def _status(value: str | None) -> str:
     return (value or "unknown").replace("_", " ").capitalize()
-
-
-def _duration(waiting: timedelta) -> str:
-    minutes = int(waiting.total_seconds() // 60)
-    if minutes < 1:
-        return "less than a minute"
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h" if hours else f"{days} d"

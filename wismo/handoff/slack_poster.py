@@ -33,7 +33,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from channels.limits import SendLimiter
 from wismo.cases import Case, CaseStore, Post
-from wismo.handoff import card
+from wismo.handoff import card, thread
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +130,7 @@ class SlackPoster:
         due = self.cases.due_pings(self.reping_after)
         for case in due:
             waited = self._now() - (case.waiting_since or self._now())
-            self.cases.ping(case.id, card.ping_message(case.id, waited, case.assignee))
+            self.cases.ping(case.id, thread.ping_message(case.id, waited, case.assignee))
         return len(due)
 
     async def send_next(self) -> float | None:
@@ -209,10 +209,10 @@ class SlackPoster:
         if post.kind == "ping" or who == "mrkdwn":  # built by us, mentions and all
             text = post.text or ""
         elif who == "note":
-            text = card.note(post.text or "")
+            text = thread.note(post.text or "")
         else:
             customer = case.context.get("customer") or {}
-            text = card.thread_message(who, post.text or "", channel=case.channel,
+            text = thread.thread_message(who, post.text or "", channel=case.channel,
                                        name=customer.get("name"))
         return text if case.slack_ts else f"*{case.id}* {text}"
 
