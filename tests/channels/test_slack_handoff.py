@@ -421,3 +421,16 @@ def test_an_engine_case_that_cannot_reach_slack_says_nothing_to_the_customer(wor
     world.cases.open("telegram:56", "proactive:lost", "1024", "telegram")
     assert world.host.run(world.connector.release_stranded(timedelta(0))) == 1
     assert world.customer.texts() == []
+
+
+def test_a_half_set_slack_block_says_what_is_missing(tmp_path, monkeypatch):
+    from wismo.errors import ConfigError
+
+    monkeypatch.setenv("WISMO_VAR_DIR", str(tmp_path))
+    with pytest.raises(ConfigError, match="SLACK_HANDOFF_CHANNEL"):
+        SlackHandoffInput.from_credentials({"bot_token": "xoxb-1"})
+    with pytest.raises(ConfigError, match="SLACK_APP_TOKEN .* or SLACK_SIGNING_SECRET"):
+        SlackHandoffInput.from_credentials({"bot_token": "xoxb-1", "channel": "C0SUPPORT"})
+    made = SlackHandoffInput.from_credentials({"bot_token": "xoxb-1", "channel": "C0SUPPORT",
+                                               "app_token": "xapp-1"})
+    assert made.mode == "socket" and made.poster.reping_after == timedelta(minutes=15)
