@@ -68,3 +68,23 @@ def test_a_customer_reaches_a_person_in_slack_who_answers_and_hands_back(stack, 
     assert tracker(stack, f"telegram:{chat}")["paused"] is False
     replies = telegram(stack, providers, chat, "when will it arrive?")
     assert any("#1001" in r for r in replies), replies
+
+
+def test_an_sms_customer_hears_from_the_person_who_took_the_case(stack, providers):
+    from tests.channels import twilio_payloads as tw
+    from tests.e2e.test_channels_e2e import sms
+
+    slack, phone = stack.slack, "+15125550188"
+    replies = sms(stack, providers, "can i talk to someone from the shop please", phone)
+    case_id = re.search(r"case (C-[0-9A-F]{6})", " ".join(replies)).group(1)
+    card = slack.wait_for(lambda: card_of(slack, case_id), timeout=15)
+    slack.click(card["ts"], "wismo_take", user="U0ALEX")
+    slack.wait_for(lambda: tracker(stack, f"sms:{phone}")["paused"])
+    before = len(providers.twilio.seen("POST", tw.MESSAGES_PATH))
+    slack.agent_reply(card["ts"], "Hi, Alex here. What can I do for you?", user="U0ALEX")
+
+    def texted() -> list[str]:
+        forms = [r.form() for r in providers.twilio.seen("POST", tw.MESSAGES_PATH)[before:]]
+        return [f.get("Body", "") for f in forms if f.get("To", "").endswith(phone)]
+
+    assert slack.wait_for(texted) == ["Alex (support): Hi, Alex here. What can I do for you?"]
