@@ -7,21 +7,23 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from wismo.cases import CaseStore
 from wismo.config import Settings
 from wismo.contacts import ContactStore
-from wismo.handoff.handoff_rules import DEFAULT_RULES, HandoffRules, load_handoff_rules
+from wismo.handoff.handoff_rules import (
+    DEFAULT_RULES,
+    DEFAULT_RULES_PATH,
+    HandoffRules,
+    load_handoff_rules,
+)
 from wismo.orders import OrderService
 from wismo.stores.shopify import ShopifyClient
 from wismo.tracking.easypost import EasyPostClient
 
 T = TypeVar("T")
-
-DEFAULT_HANDOFF_RULES = Path(__file__).resolve().parent.parent / "rules" / "handoff.yml"
 
 
 @dataclass
@@ -68,7 +70,7 @@ def build_services(settings: Settings) -> Services:
         orders=OrderService(store, tracker),
         cases=CaseStore(settings.var_dir / "wismo.db", to_slack=settings.slack_handoff),
         contacts=ContactStore(settings.var_dir / "wismo.db"),
-        handoff_rules=load_handoff_rules(settings.handoff_rules_path or DEFAULT_HANDOFF_RULES),
+        handoff_rules=load_handoff_rules(settings.handoff_rules_path or DEFAULT_RULES_PATH),
     )
 
 

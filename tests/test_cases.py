@@ -1,17 +1,10 @@
 import sqlite3
 from datetime import datetime, timedelta, timezone
 
+from tests.clock import Clock
 from wismo.cases import CaseStore
 
 T0 = datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.at = T0
-
-    def __call__(self) -> datetime:
-        return self.at
 
 
 def drain(store: CaseStore) -> list[tuple[str, str | None]]:
@@ -83,20 +76,20 @@ def test_posts_stay_queued_in_order_until_sent_and_a_failure_keeps_them(tmp_path
 
 
 def test_a_waiting_customer_is_pinged_once_per_interval_until_a_person_replies(tmp_path):
-    clock = Clock()
+    clock = Clock(T0)
     store = CaseStore(tmp_path / "wismo.db", now=clock)
     case = store.open("conv-1", "customer_asked")
     store.customer_wrote(case.id, "hello?")
-    clock.at += timedelta(minutes=14)
+    clock.now += timedelta(minutes=14)
     assert store.due_pings(timedelta(minutes=15)) == []
-    clock.at += timedelta(minutes=2)
+    clock.now += timedelta(minutes=2)
     [due] = store.due_pings(timedelta(minutes=15))
     store.ping(due.id, "<!here> waiting")
     assert store.due_pings(timedelta(minutes=15)) == []
-    clock.at += timedelta(minutes=15)
+    clock.now += timedelta(minutes=15)
     assert [c.id for c in store.due_pings(timedelta(minutes=15))] == [case.id]
     store.agent_replied(case.id, "U0SAM", "1732400001.000200")
-    clock.at += timedelta(hours=1)
+    clock.now += timedelta(hours=1)
     assert store.due_pings(timedelta(minutes=15)) == []
     taken = store.get(case.id)
     assert (taken.status, taken.assignee) == ("taken", "U0SAM")
@@ -129,10 +122,10 @@ def test_wismo_cases_lists_active_cases_and_what_waits_for_slack(tmp_path, capsy
 
 
 def test_a_new_case_waits_for_a_person_from_the_start(tmp_path):
-    clock = Clock()
+    clock = Clock(T0)
     store = CaseStore(tmp_path / "wismo.db", now=clock)
     case = store.open("conv-1", "customer_asked")
-    clock.at += timedelta(minutes=16)
+    clock.now += timedelta(minutes=16)
     assert [c.id for c in store.due_pings(timedelta(minutes=15))] == [case.id]
 
 
@@ -151,16 +144,16 @@ def test_an_agent_message_is_delivered_once_however_often_slack_sends_it(tmp_pat
 
 
 def test_one_worker_at_a_time_holds_the_slack_queue(tmp_path):
-    clock = Clock()
+    clock = Clock(T0)
     a = CaseStore(tmp_path / "wismo.db", now=clock)
     b = CaseStore(tmp_path / "wismo.db", now=clock)  # another Rasa worker
     ttl = timedelta(seconds=15)
     assert a.lease("worker-a", ttl) and not b.lease("worker-b", ttl)
-    clock.at += timedelta(seconds=10)
+    clock.now += timedelta(seconds=10)
     assert a.lease("worker-a", ttl)  # renewed
-    clock.at += timedelta(seconds=14)
+    clock.now += timedelta(seconds=14)
     assert not b.lease("worker-b", ttl)
-    clock.at += timedelta(seconds=2)  # worker a stopped renewing: b takes over
+    clock.now += timedelta(seconds=2)  # worker a stopped renewing: b takes over
     assert b.lease("worker-b", ttl) and not a.lease("worker-a", ttl)
 
 
@@ -174,17 +167,17 @@ def test_a_case_recorded_before_slack_was_connected_gets_its_card_when_asked_aga
 
 
 def test_asking_again_after_the_bot_took_the_conversation_back_starts_a_new_wait(tmp_path):
-    clock = Clock()
+    clock = Clock(T0)
     store = CaseStore(tmp_path / "wismo.db", now=clock)
     case = store.open("conv-1", "customer_asked")
-    clock.at += timedelta(minutes=11)
+    clock.now += timedelta(minutes=11)
     assert [c.id for c in store.stranded(timedelta(minutes=10))] == [case.id]
     store.released(case.id)
     assert store.stranded(timedelta(minutes=10)) == []
-    clock.at += timedelta(minutes=5)
+    clock.now += timedelta(minutes=5)
     again = store.open("conv-1", "customer_asked")
-    assert again.id == case.id and again.released_at is None and again.created_at == clock.at
-    clock.at += timedelta(minutes=11)
+    assert again.id == case.id and again.released_at is None and again.created_at == clock.now
+    clock.now += timedelta(minutes=11)
     assert [c.id for c in store.stranded(timedelta(minutes=10))] == [case.id]
 
 

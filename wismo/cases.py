@@ -32,11 +32,6 @@ from wismo.sqlite import connect
 ACTIVE = ("open", "taken")
 STATES = ("open", "taken", "handed_back", "resolved")
 
-# Kinds of post: the case card (rendered from the case when it is sent, so it always
-# shows the latest state), a re-render of it, a line in its thread, a re-ping, and a
-# reaction on an agent's message that reached the customer.
-POST_KINDS = ("card", "card_update", "thread", "ping", "reaction")
-
 _CASE_COLUMNS = ("id, conversation_id, channel, reason, order_number, status, created_at, "
                  "context, assignee, slack_channel, slack_ts, waiting_since, last_pinged_at, "
                  "closed_at, released_at")
@@ -73,6 +68,9 @@ class Post:
 
     id: int
     case_id: str
+    # "card" (rendered from the case when sent, so it shows the latest state),
+    # "card_update", "thread" (a line in its thread), "ping", or "reaction" (✅ on an
+    # agent's message that reached the customer).
     kind: str
     text: str | None
     extra: dict[str, Any]

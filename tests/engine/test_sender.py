@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
+from tests.clock import Clock
 from tests.fake_provider import FakeProvider, Reply
 from wismo.contacts import ContactStore
 from wismo.engine.model import OrderState
@@ -30,17 +31,9 @@ SAID = Reply(200, {"tracker": {"sender_id": "telegram:42", "events": [
     {"event": "bot", "text": TEXT}]}})
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 24, 15, 0, tzinfo=timezone.utc)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(datetime(2026, 11, 24, 15, 0, tzinfo=timezone.utc))
 
 
 @pytest.fixture

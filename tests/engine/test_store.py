@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.clock import Clock
 from wismo.domain import ExceptionReason, Status
 from wismo.engine.model import Kind, OrderState, ShipmentState
 from wismo.engine.outbox import backoff
@@ -20,23 +21,9 @@ from wismo.engine.store import EngineStore, OutboxRow, state_from_json, state_to
 T0 = datetime(2024, 8, 2, 19, 30, tzinfo=timezone.utc)
 
 
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: datetime = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(T0)
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, timezone
 from typing import Any
 
+from wismo.cases import STATES
 from wismo.domain import ExceptionReason
 from wismo.engine.model import Kind
 from wismo.handoff.mrkdwn import clip, mention
@@ -70,7 +71,6 @@ CHANNELS = {
     "socketio": "Web chat", "rest": "Web API", "email": "Email",
 }
 
-STATES = ("open", "taken", "handed_back", "resolved")
 _ICONS = {"open": "🙋", "taken": "🧑‍💻", "handed_back": "🤖", "resolved": "✅"}
 _WHO = {"customer": "Customer", "bot": "Bot", "agent": "Agent"}
 _SAFE_URL = re.compile(r"https?://[^\s<>|]+")
