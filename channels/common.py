@@ -13,6 +13,7 @@ import os
 
 from sanic.request import Request
 
+from wismo.cases import CaseStore
 from wismo.config import Settings
 from wismo.contacts import ContactStore
 
@@ -52,7 +53,21 @@ def contact_store(var_dir: str) -> ContactStore:
     return ContactStore(Path(var_dir) / "wismo.db")
 
 
+@functools.lru_cache(maxsize=4)
+def case_store(var_dir: str) -> CaseStore:
+    """One CaseStore per var directory in this process (the Slack connector and the relay
+    share it)."""
+    from pathlib import Path
+
+    return CaseStore(Path(var_dir) / "wismo.db")
+
+
+def var_dir(configured: str | None = None) -> str:
+    """The var directory a connector was given, else WISMO_VAR_DIR (read alone)."""
+    return configured or os.environ.get("WISMO_VAR_DIR") or str(Settings.var_dir)
+
+
 def default_contacts() -> ContactStore:
     """The contact store under the configured WISMO_VAR_DIR (read alone: this runs on every
     web chat message, and no other setting concerns it)."""
-    return contact_store(os.environ.get("WISMO_VAR_DIR") or str(Settings.var_dir))
+    return contact_store(var_dir())

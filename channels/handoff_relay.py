@@ -21,7 +21,8 @@ from typing import Any
 from rasa.core.brokers.broker import EventBroker
 from rasa.utils.endpoints import EndpointConfig
 
-from channels.slack_handoff import HUMAN, case_store, slack_running, wake_poster
+from channels.common import case_store, var_dir
+from channels.slack_handoff import HUMAN, slack_running, wake_poster
 from wismo.cases import CaseStore
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ class HandoffRelay(EventBroker):
         if kwargs.get("inner"):
             inner = await EventBroker.create(EndpointConfig.from_dict(kwargs["inner"]),
                                              event_loop)
-        return cls(case_store(kwargs.get("var_dir")), inner)
+        return cls(case_store(var_dir(kwargs.get("var_dir"))), inner)
 
     def publish(self, event: dict[str, Any]) -> None:
         if self.inner is not None:

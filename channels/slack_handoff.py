@@ -48,11 +48,11 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from channels.common import case_store, var_dir
 from channels.conversation_bridge import ConversationBridge
 from wismo.cases import Case, CaseStore
-from wismo.config import Settings
 from wismo.errors import ConfigError
-from wismo.handoff import mrkdwn, thread
+from wismo.handoff import customer_notes, mrkdwn, thread
 from wismo.handoff.handoff_rules import DEFAULT_RULES_PATH, load_handoff_rules
 from wismo.handoff.slack_poster import SlackPoster
 
@@ -64,14 +64,7 @@ INTERNAL_PREFIX = "//"
 # Thread messages that are an agent writing: plain, "also send to channel", with files.
 RELAYED_SUBTYPES = (None, "thread_broadcast", "file_share")
 HUMAN = "wismo_human"  # metadata key on bot utterances a person wrote
-HANDED_BACK_NOTE = ("You're back with the assistant. Ask me anything about your order, or "
-                    "say \"agent\" to reach the team again.")
-STRANDED_NOTE = ("Sorry, I can't reach our support team right now. Your case {case} is saved "
-                 "and they'll reply here as soon as they can; in the meantime I'm back to help "
-                 "with your order.")
 STRANDED_AFTER = timedelta(minutes=10)
-RESOLVED_NOTE = ("Our support team has marked your request as resolved. If there's anything "
-                 "else, just write here.")
 
 _poster: SlackPoster | None = None  # the one running in this process, woken by the relay
 
@@ -85,12 +78,6 @@ def wake_poster() -> None:
     """Tell this process's Slack worker that something was queued (no-op without one)."""
     if _poster is not None:
         _poster.wake()
-
-
-def case_store(var_dir: str | None = None) -> CaseStore:
-    """The case store under WISMO_VAR_DIR (read alone, as channels/common.py does)."""
-    var = var_dir or os.environ.get("WISMO_VAR_DIR") or str(Settings.var_dir)
-    return CaseStore(Path(var) / "wismo.db")
 
 
 class SlackHandoffInput(InputChannel):
@@ -120,7 +107,7 @@ class SlackHandoffInput(InputChannel):
             signing_secret=secret,
             api_url=credentials.get("api_url") or API_URL,
             reping_minutes=load_handoff_rules(_rules_path()).reping_minutes,
-            cases=case_store(credentials.get("var_dir")),
+            cases=case_store(var_dir(credentials.get("var_dir"))),
         )
 
     def __init__(self, bot_token: str, channel: str, cases: CaseStore, *,
@@ -238,7 +225,7 @@ class SlackHandoffInput(InputChannel):
                         "%s again meanwhile", case.id, after, case.conversation_id)
             await self._bridge().set_paused(case.conversation_id, False,
                                             ActionExecuted(ACTION_LISTEN_NAME))
-            await self._bridge().say(case.conversation_id, STRANDED_NOTE.format(case=case.id),
+            await self._bridge().say(case.conversation_id, customer_notes.stranded_note(case.id),
                                      {HUMAN: False, "case": case.id})
         return len(stranded)
 
@@ -303,7 +290,7 @@ class SlackHandoffInput(InputChannel):
             events.append(SlotSet("handoff_case", case.id))
         events.append(ConversationPaused())
         problem = await self._bridge().say(
-            case.conversation_id, f"{name} (support): {mrkdwn.from_slack(text)}",
+            case.conversation_id, customer_notes.agent_says(name, mrkdwn.from_slack(text)),
             {HUMAN: True, "agent": user, "agent_name": name, "case": case.id}, *events)
         if problem:
             self.cases.note(case.id, f"Not delivered to the customer: {problem}.")
@@ -327,7 +314,8 @@ class SlackHandoffInput(InputChannel):
                                             SlotSet("handoff_case", None),
                                             ActionExecuted(ACTION_LISTEN_NAME))
             self.cases.set_state(case.id, state, user, note=note)
-            told = HANDED_BACK_NOTE if state == "handed_back" else RESOLVED_NOTE
+            told = (customer_notes.HANDED_BACK_NOTE if state == "handed_back"
+                    else customer_notes.RESOLVED_NOTE)
             problem = await self._bridge().say(case.conversation_id, told,
                                                {HUMAN: False, "case": case.id})
             if problem:
@@ -345,10 +333,7 @@ class SlackHandoffInput(InputChannel):
         if user not in self._names:
             try:
                 info = (await self.client.users_info(user=user))["user"]
-                profile = info.get("profile") or {}
-                full = (profile.get("display_name") or profile.get("real_name")
-                        or info.get("real_name") or info.get("name") or "")
-                self._names[user] = full.split()[0] if full.split() else "Support"
+                self._names[user] = customer_notes.first_name(info)
             except (SlackApiError, aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
                 log.warning("slack handoff: users.info %s failed (%s)", user, exc)
                 return "Support"
@@ -356,7 +341,7 @@ class SlackHandoffInput(InputChannel):
 
 
 def _rules_path() -> Path:
-    """rules/handoff.yml, or WISMO_HANDOFF_RULES (read alone, as case_store does)."""
+    """rules/handoff.yml, or WISMO_HANDOFF_RULES (read alone, as var_dir does)."""
     return Path(os.environ.get("WISMO_HANDOFF_RULES") or DEFAULT_RULES_PATH)
 
 

@@ -143,20 +143,6 @@ def test_an_agent_message_is_delivered_once_however_often_slack_sends_it(tmp_pat
     assert store.first_delivery("C0SUPPORT", "1732400002.000300", "C-1")
 
 
-def test_one_worker_at_a_time_holds_the_slack_queue(tmp_path):
-    clock = Clock(T0)
-    a = CaseStore(tmp_path / "wismo.db", now=clock)
-    b = CaseStore(tmp_path / "wismo.db", now=clock)  # another Rasa worker
-    ttl = timedelta(seconds=15)
-    assert a.lease("worker-a", ttl) and not b.lease("worker-b", ttl)
-    clock.now += timedelta(seconds=10)
-    assert a.lease("worker-a", ttl)  # renewed
-    clock.now += timedelta(seconds=14)
-    assert not b.lease("worker-b", ttl)
-    clock.now += timedelta(seconds=2)  # worker a stopped renewing: b takes over
-    assert b.lease("worker-b", ttl) and not a.lease("worker-a", ttl)
-
-
 def test_a_case_recorded_before_slack_was_connected_gets_its_card_when_asked_again(tmp_path):
     CaseStore(tmp_path / "wismo.db", to_slack=False).open("conv-1", "customer_asked")
     store = CaseStore(tmp_path / "wismo.db")

@@ -85,6 +85,7 @@ class CaseStore:
                  to_slack: bool = True) -> None:
         """`to_slack=False` (no Slack configured) records cases without queueing anything
         for Slack, so that connecting Slack later doesn't flood it with old cases."""
+        self.path = path
         self._db = connect(path)
         self.to_slack = to_slack
         self._lock = threading.Lock()
@@ -263,30 +264,6 @@ class CaseStore:
                              (self._now().isoformat(), case_id))
 
     # -- the Slack queue ------------------------------------------------------------
-
-    def lease(self, holder: str, ttl: timedelta, name: str = "slack") -> bool:
-        """Whether `holder` is the one sender now (taking or renewing a lease of `ttl`).
-
-        Several Rasa workers each run the Slack connector; only the lease holder drains
-        the queue, so posts go out once and in order. A holder that dies loses the lease
-        when it expires.
-        """
-        now = self._now()
-        with self._lock, self._db:
-            self._db.execute("BEGIN IMMEDIATE")
-            row = self._db.execute("SELECT holder, expires_at FROM handoff_lease WHERE name = ?",
-                                   (name,)).fetchone()
-            if row and row[0] != holder and datetime.fromisoformat(row[1]) > now:
-                return False
-            self._db.execute("INSERT OR REPLACE INTO handoff_lease VALUES (?, ?, ?)",
-                             (name, holder, (now + ttl).isoformat()))
-            return True
-
-    def give_up_lease(self, holder: str, name: str = "slack") -> None:
-        """Stopping: let another worker send at once rather than when the lease expires."""
-        with self._lock, self._db:
-            self._db.execute("DELETE FROM handoff_lease WHERE name = ? AND holder = ?",
-                             (name, holder))
 
     def next_post(self) -> Post | None:
         """The oldest post not yet sent."""

@@ -1,8 +1,8 @@
 """The handoff tables in var/wismo.db and how an older file is brought up to date.
 
 Kept apart from wismo/cases.py, which says what the rows mean; this says how they are
-stored: cases, the queue of posts for Slack, the Slack sender's lease and the agent
-replies already delivered.
+stored: cases, the queue of posts for Slack and the agent replies already delivered (the
+Slack sender's lease keeps its own table: wismo/handoff/lease.py).
 """
 
 from __future__ import annotations
@@ -32,11 +32,6 @@ CREATE TABLE IF NOT EXISTS handoff_posts (
     last_error TEXT
 );
 CREATE INDEX IF NOT EXISTS handoff_posts_unsent ON handoff_posts (sent_at, id);
-CREATE TABLE IF NOT EXISTS handoff_lease (
-    name TEXT PRIMARY KEY,
-    holder TEXT NOT NULL,
-    expires_at TEXT NOT NULL
-);
 CREATE TABLE IF NOT EXISTS handoff_replies (
     slack_channel TEXT NOT NULL,
     slack_ts TEXT NOT NULL,

@@ -30,11 +30,12 @@ from rasa.shared.core.events import ConversationPaused, UserUttered
 from sanic import Blueprint, Sanic
 
 from channels.handoff_relay import HandoffRelay
-from channels.slack_handoff import HANDED_BACK_NOTE, RESOLVED_NOTE, SlackHandoffInput
+from channels.slack_handoff import SlackHandoffInput
 from tests.channels.host import AppHost
 from tests.factories import make_order
 from wismo.cases import Case, CaseStore
 from wismo.handoff.context import case_context
+from wismo.handoff.customer_notes import HANDED_BACK_NOTE, RESOLVED_NOTE
 from wismo.sandbox.slack import SlackWorkspace
 from wismo.sandbox.slack_payloads import event_callback, message_event, sign
 from wismo.stack import PROJECT

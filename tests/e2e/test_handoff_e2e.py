@@ -10,9 +10,9 @@ import re
 import pytest
 import requests
 
-from channels.slack_handoff import HANDED_BACK_NOTE
 from tests.e2e.conftest import TELEGRAM_TOKEN
 from tests.e2e.test_channels_e2e import telegram
+from wismo.handoff.customer_notes import HANDED_BACK_NOTE
 
 pytestmark = pytest.mark.e2e
 

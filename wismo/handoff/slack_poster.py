@@ -34,6 +34,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from channels.limits import SendLimiter
 from wismo.cases import Case, CaseStore, Post
 from wismo.handoff import card, thread
+from wismo.handoff.lease import SenderLease
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,7 @@ class SlackPoster:
         # Slack: about 1 message a second per channel, "generous" short bursts.
         self._limiter = SendLimiter(per_key_interval=1.0, global_per_second=0, per_key_burst=3)
         self._wake = asyncio.Event()
+        self.lease = SenderLease(cases.path)
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self._lease_until = 0.0  # monotonic time until which our lease surely holds
         self._broken: dict[int, int] = {}  # post id → unexpected failures
@@ -106,7 +108,7 @@ class SlackPoster:
         now = time.monotonic()
         if now < self._lease_until - LEASE.total_seconds() * 2 / 3:
             return True
-        if self.cases.lease(self.holder, LEASE):
+        if self.lease.take(self.holder, LEASE):
             self._lease_until = now + LEASE.total_seconds()
             return True
         self._lease_until = 0.0
@@ -114,7 +116,7 @@ class SlackPoster:
 
     def release(self) -> None:
         """Stopping: hand the queue to another worker now."""
-        self.cases.give_up_lease(self.holder)
+        self.lease.give_up(self.holder)
         self._lease_until = 0.0
 
     async def _round(self, loop: asyncio.AbstractEventLoop) -> float | None:
