@@ -19,27 +19,23 @@ desk page at ``url`` shows the channel and lets a person reply or click.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import copy
-import dataclasses
 import json
 import logging
 import secrets
 import socket
 import threading
 import time
-import uuid
 from collections import deque
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlencode
 
-import aiohttp
 from aiohttp import web
 
 from wismo.sandbox.slack_api import WebApi, error_reply
 from wismo.sandbox.slack_blocks import find_button
+from wismo.sandbox.slack_delivery import ACK_TIMEOUT, HTTP_RETRY_DELAYS, Delivery, Outgoing
 from wismo.sandbox.slack_payloads import (
     APP_ID,
     BOT_ID,
@@ -51,37 +47,13 @@ from wismo.sandbox.slack_payloads import (
     event_callback,
     message_event,
     rich_text,
-    sign,
 )
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 AGENTS = {"U0SAM": "Sam Rivera", "U0ALEX": "Alex Chen"}
-ACK_TIMEOUT = 3.0  # Socket Mode: an unacknowledged event is sent once more after this
-HTTP_TIMEOUT = 3.0  # Events API: a slower answer counts as failed (http_timeout)
-HTTP_RETRY_DELAYS = (0.0, 60.0, 300.0)  # Events API retries: at once, after 1 and 5 minutes
-USER_AGENT = "Slackbot 1.0 (+https://api.slack.com/robots)"
 DESK_PAGE = Path(__file__).with_name("slack_desk.html")
-
-
-
-@dataclasses.dataclass
-class Outgoing:
-    """One event or interaction on its way to the app, kept as it is for a retry."""
-
-    kind: str  # "events_api" or "interactive", as Socket Mode names them
-    payload: Json
-    envelope_id: str = dataclasses.field(default_factory=lambda: str(uuid.uuid4()))
-    retry_attempt: int = 0
-    retry_reason: str = ""
-
-    def envelope(self) -> Json:
-        envelope = {"envelope_id": self.envelope_id, "type": self.kind,
-                    "accepts_response_payload": False, "payload": self.payload}
-        if self.kind == "events_api":
-            envelope |= {"retry_attempt": self.retry_attempt, "retry_reason": self.retry_reason}
-        return envelope
 
 
 def _first_name(name: str) -> str:
@@ -102,27 +74,38 @@ class SlackWorkspace:
         self.bot_token, self.app_token, self.signing_secret = bot_token, app_token, signing_secret
         self.channel_id, self.channel_name, self.port = channel_id, channel_name, port
         self.agents = dict(AGENTS if agents is None else agents)
-        self.ack_timeout, self.http_retry_delays = ack_timeout, http_retry_delays
         self.echo_bot_messages = echo_bot_messages  # Slack sends the bot its own posts too
         self.url = self.api_url = ""
         self._lock = threading.RLock()
         self._web = WebApi(bot_token=bot_token, app_token=app_token, channel_id=channel_id,
                            channel_name=channel_name, agents=self.agents,
                            on_bot_post=self._echo)
+        self._delivery = Delivery(self._lock, signing_secret=signing_secret,
+                                  tickets=self._web.tickets, ack_timeout=ack_timeout,
+                                  http_retry_delays=http_retry_delays)
         self._calls: list[tuple[str, Json]] = []
-        self._deliveries: list[Json] = []
-        self._acks: dict[str, Json] = {}
         self._responses: list[Json] = []
         self._response_urls: dict[str, str] = {}  # response_url id -> message ts
-        self._outbox: deque[Outgoing] = deque()
-        self._sockets: list[web.WebSocketResponse] = []
-        self._targets: tuple[str, str | None] | None = None
-        self._down, self._rate_limited, self._retry_after = False, 0, 1
+        self._rate_limited, self._retry_after = 0, 1
         self._fail_next: dict[str, deque[str]] = {}
-        self._pumping = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
-        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def ack_timeout(self) -> float:
+        return self._delivery.ack_timeout
+
+    @ack_timeout.setter
+    def ack_timeout(self, value: float) -> None:
+        self._delivery.ack_timeout = value
+
+    @property
+    def http_retry_delays(self) -> tuple[float, ...]:
+        return self._delivery.http_retry_delays
+
+    @http_retry_delays.setter
+    def http_retry_delays(self, value: tuple[float, ...]) -> None:
+        self._delivery.http_retry_delays = value
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -135,7 +118,7 @@ class SlackWorkspace:
         self.url = f"http://127.0.0.1:{self.port}"
         self.api_url = self.url + "/api/"
         self._web.link_url = f"ws://127.0.0.1:{self.port}/link/"
-        self._loop = asyncio.new_event_loop()
+        self._loop = self._delivery.loop = asyncio.new_event_loop()
         ready = threading.Event()
         self._thread = threading.Thread(target=self._serve, args=(sock, ready),
                                         name="wismo-slack", daemon=True)
@@ -153,15 +136,13 @@ class SlackWorkspace:
         loop.run_until_complete(runner.setup())
         loop.run_until_complete(web.SockSite(runner, sock).start())
         ready.set()
-        self._pump_soon()
+        self._delivery.pump_soon()
         loop.run_forever()
         loop.run_until_complete(self._shutdown(runner))
         loop.close()
 
     async def _shutdown(self, runner: web.AppRunner) -> None:
-        await self._close_sockets()
-        if self._session is not None:
-            await self._session.close()
+        await self._delivery.close()
         await runner.cleanup()
         tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
         for task in tasks:
@@ -174,7 +155,7 @@ class SlackWorkspace:
             return
         loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout=10)
-        self._loop = self._thread = None
+        self._loop = self._delivery.loop = self._thread = None
 
     def __enter__(self) -> SlackWorkspace:
         return self if self._loop else self.start()
@@ -185,7 +166,7 @@ class SlackWorkspace:
     def _app(self) -> web.Application:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
-        app.router.add_get("/link/", self._link)
+        app.router.add_get("/link/", self._delivery.link)
         app.router.add_post("/actions/{rid}", self._response_url)
         app.router.add_get("/", self._desk_page)
         app.router.add_get("/_desk/state", self._desk_state)
@@ -237,13 +218,13 @@ class SlackWorkspace:
     def deliveries(self) -> list[Json]:
         """Every attempt to hand the app an event or interaction, and how it went."""
         with self._lock:
-            return copy.deepcopy(self._deliveries)
+            return copy.deepcopy(self._delivery.deliveries)
 
     @property
     def acks(self) -> dict[str, Json]:
         """Socket Mode acknowledgements by envelope_id."""
         with self._lock:
-            return copy.deepcopy(self._acks)
+            return copy.deepcopy(self._delivery.acks)
 
     @property
     def responses(self) -> list[Json]:
@@ -255,13 +236,13 @@ class SlackWorkspace:
     def connected(self) -> bool:
         """True while the app holds a Socket Mode connection."""
         with self._lock:
-            return bool(self._sockets)
+            return bool(self._delivery.sockets)
 
     @property
     def pending(self) -> int:
         """Events and interactions waiting for the app to connect."""
         with self._lock:
-            return len(self._outbox)
+            return len(self._delivery.outbox)
 
     def wait_for(self, predicate: Callable[[], T], timeout: float = 10.0) -> T:
         """Poll ``predicate`` until it is truthy and return its value (tests; not from the loop)."""
@@ -287,7 +268,7 @@ class SlackWorkspace:
                 raise KeyError(f"no agent {user}")
             message = self._web.store(parent["channel"], text, [rich_text(text)],
                                       parent.get("thread_ts", thread_ts), user=user)
-            self._submit(Outgoing("events_api", event_callback(message_event(message))))
+            self._delivery.submit(Outgoing("events_api", event_callback(message_event(message))))
             return copy.deepcopy(message)
 
     def click(self, message_ts: str, action_id: str, user: str = "U0SAM") -> None:
@@ -312,20 +293,20 @@ class SlackWorkspace:
                 user={"id": user, "username": handle, "name": handle, "team_id": TEAM_ID},
                 channel={"id": message["channel"], "name": self.channel_name},
                 response_url=f"{self.url}/actions/{rid}")
-            self._submit(Outgoing("interactive", payload))
+            self._delivery.submit(Outgoing("interactive", payload))
 
     # -- faults ------------------------------------------------------------------------------
 
     def go_down(self) -> None:
         """Every Web API call answers 503 and Socket Mode connections drop until come_back()."""
         with self._lock:
-            self._down = True
-        self._in_loop(self._close_sockets())
+            self._delivery.down = True
+        self._in_loop(self._delivery.close_sockets())
 
     def come_back(self) -> None:
         with self._lock:
-            self._down = False
-        self._pump_soon()
+            self._delivery.down = False
+        self._delivery.pump_soon()
 
     def rate_limit(self, n: int, retry_after: int = 1) -> None:
         """The next ``n`` Web API calls answer 429 with ``Retry-After``."""
@@ -340,161 +321,18 @@ class SlackWorkspace:
     def disconnect(self, reason: str = "refresh_requested") -> None:
         """Ask Socket Mode clients to reconnect, as Slack does every few hours."""
         body = {"type": "disconnect", "reason": reason, "debug_info": {"host": "applink-sandbox"}}
-        self._in_loop(self._broadcast(body))
+        self._in_loop(self._delivery.broadcast(body))
 
-    # -- delivery ----------------------------------------------------------------------------
+    # -- delivery (the protocols themselves are in slack_delivery) ---------------------------
 
     def deliver_to(self, url_events: str, url_interactive: str | None = None) -> None:
         """POST events (and interactions, to ``url_interactive`` if given) to the app, signed."""
-        with self._lock:
-            self._targets = (url_events, url_interactive)
-        self._pump_soon()
+        self._delivery.deliver_to(url_events, url_interactive)
 
     def _echo(self, message: Json) -> None:
         """The bot posted ``message``: send it back as a ``message`` event if Slack would."""
         if self.echo_bot_messages:
-            self._submit(Outgoing("events_api", event_callback(message_event(message))))
-
-    def _submit(self, item: Outgoing) -> None:
-        with self._lock:
-            self._outbox.append(item)
-        self._pump_soon()
-
-    def _pump_soon(self) -> None:
-        loop = self._loop
-        if loop is not None:
-            with contextlib.suppress(RuntimeError):  # stopping: nothing more goes out
-                loop.call_soon_threadsafe(lambda: loop.create_task(self._pump()))
-
-    async def _pump(self) -> None:
-        """Hand the app what waits, oldest first, by HTTP if deliver_to was called, else socket."""
-        if self._pumping:
-            return
-        self._pumping = True
-        try:
-            while True:
-                with self._lock:
-                    targets, sock = self._targets, next(iter(self._sockets), None)
-                    if self._down or not self._outbox or (targets is None and sock is None):
-                        return
-                    item = self._outbox.popleft()
-                if targets is not None:
-                    await self._post(item, *targets)
-                elif sock is not None:
-                    await self._send(sock, item)
-        finally:
-            self._pumping = False
-
-    async def _send(self, sock: web.WebSocketResponse, item: Outgoing) -> None:
-        try:
-            await sock.send_str(json.dumps(item.envelope()))
-        except ConnectionError:
-            with self._lock:
-                self._outbox.appendleft(item)
-                if sock in self._sockets:
-                    self._sockets.remove(sock)
-            return
-        with self._lock:
-            self._deliveries.append({"via": "socket", "type": item.kind,
-                                     "envelope_id": item.envelope_id,
-                                     "retry_attempt": item.retry_attempt, "payload": item.payload})
-        if item.kind == "events_api" and item.retry_attempt == 0:
-            asyncio.get_running_loop().call_later(self.ack_timeout, self._check_ack, item)
-
-    def _check_ack(self, item: Outgoing) -> None:
-        with self._lock:
-            if item.envelope_id in self._acks:
-                return
-        self._submit(dataclasses.replace(item, retry_attempt=1, retry_reason="timeout"))
-
-    async def _post(self, item: Outgoing, url_events: str, url_interactive: str | None) -> None:
-        payload = json.dumps(item.payload, separators=(",", ":"))
-        if item.kind == "events_api":
-            url, body, ctype = url_events, payload.encode(), "application/json"
-        else:
-            url, ctype = url_interactive or url_events, "application/x-www-form-urlencoded"
-            body = urlencode({"payload": payload}).encode()
-        headers = {"Content-Type": ctype, "User-Agent": USER_AGENT,
-                   **sign(self.signing_secret, body, int(time.time()))}
-        if item.retry_attempt:
-            headers |= {"X-Slack-Retry-Num": str(item.retry_attempt),
-                        "X-Slack-Retry-Reason": item.retry_reason}
-        status, reason = None, "connection_failed"
-        if self._session is None:
-            self._session = aiohttp.ClientSession(
-                timeout=aiohttp.ClientTimeout(total=HTTP_TIMEOUT))
-        try:
-            async with self._session.post(url, data=body, headers=headers) as answer:
-                status, reason = answer.status, "http_error"
-                await answer.read()
-        except asyncio.TimeoutError:
-            reason = "http_timeout"
-        except aiohttp.ClientError:
-            pass
-        with self._lock:
-            self._deliveries.append({"via": "http", "type": item.kind, "url": url,
-                                     "status": status, "retry_attempt": item.retry_attempt,
-                                     "payload": item.payload})
-        ok = status is not None and 200 <= status < 300
-        if ok or item.kind != "events_api" or item.retry_attempt >= len(self.http_retry_delays):
-            if not ok:
-                log.warning("fake slack gave up delivering %s to %s (%s)", item.kind, url, reason)
-            return
-        retry = dataclasses.replace(item, retry_attempt=item.retry_attempt + 1,
-                                    retry_reason=reason)
-        delay = self.http_retry_delays[item.retry_attempt]
-        asyncio.get_running_loop().call_later(delay, self._submit, retry)
-
-    # -- Socket Mode -------------------------------------------------------------------------
-
-    async def _link(self, request: web.Request) -> web.StreamResponse:
-        with self._lock:
-            if self._down:
-                return web.Response(status=503)
-            ticket = request.query.get("ticket", "")
-            if ticket not in self._web.tickets:
-                return web.Response(status=401)
-            self._web.tickets.discard(ticket)
-        sock = web.WebSocketResponse(autoping=True, timeout=1.0)  # close() waits no longer
-        await sock.prepare(request)
-        with self._lock:
-            self._sockets.append(sock)
-            count = len(self._sockets)
-        await sock.send_json({"type": "hello", "num_connections": count,
-                              "debug_info": {"host": "applink-sandbox",
-                                             "approximate_connection_time": 18060},
-                              "connection_info": {"app_id": APP_ID}})
-        self._pump_soon()
-        try:
-            async for frame in sock:
-                if frame.type == aiohttp.WSMsgType.TEXT:
-                    self._on_ack(frame.data)
-        finally:
-            with self._lock:
-                if sock in self._sockets:
-                    self._sockets.remove(sock)
-        return sock
-
-    def _on_ack(self, data: str) -> None:
-        try:
-            ack = json.loads(data)
-        except ValueError:
-            return
-        if isinstance(ack, dict) and isinstance(ack.get("envelope_id"), str):
-            with self._lock:
-                self._acks[ack["envelope_id"]] = ack
-
-    async def _broadcast(self, body: Json) -> None:
-        with self._lock:
-            sockets = list(self._sockets)
-        for sock in sockets:
-            await sock.send_json(body)
-
-    async def _close_sockets(self) -> None:
-        with self._lock:
-            sockets, self._sockets = list(self._sockets), []
-        for sock in sockets:
-            await sock.close(code=aiohttp.WSCloseCode.GOING_AWAY)
+            self._delivery.submit(Outgoing("events_api", event_callback(message_event(message))))
 
     # -- Web API over HTTP (the methods themselves are in slack_api) ------------------------
 
@@ -513,7 +351,7 @@ class SlackWorkspace:
         token = auth[7:] if auth.startswith("Bearer ") else params.pop("token", None)
         with self._lock:
             self._calls.append((method, copy.deepcopy(params)))
-            if self._down:
+            if self._delivery.down:
                 return web.json_response(error_reply("service_unavailable"), status=503)
             if self._rate_limited > 0:
                 self._rate_limited -= 1
@@ -568,8 +406,9 @@ class SlackWorkspace:
                                                     "name": self.channel_name},
                      "bot": {"id": BOT_USER_ID, "name": "Wismo"},
                      "agents": [{"id": k, "name": v} for k, v in self.agents.items()],
-                     "down": self._down, "socket": bool(self._sockets),
-                     "http": self._targets is not None, "pending": len(self._outbox),
+                     "down": self._delivery.down, "socket": bool(self._delivery.sockets),
+                     "http": self._delivery.targets is not None,
+                     "pending": len(self._delivery.outbox),
                      "messages": top}
         return web.json_response(state)
 
