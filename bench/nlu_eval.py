@@ -53,15 +53,19 @@ def _f1(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
-def _macro_f1(gold: list[str], pred: list[str]) -> float:
-    labels = sorted(set(gold))
-    scores = []
-    for label in labels:
+def _per_intent_f1(gold: list[str], pred: list[str]) -> dict[str, float]:
+    scores = {}
+    for label in sorted(set(gold)):
         tp = sum(g == label and p == label for g, p in zip(gold, pred, strict=True))
         fp = sum(g != label and p == label for g, p in zip(gold, pred, strict=True))
         fn = sum(g == label and p != label for g, p in zip(gold, pred, strict=True))
-        scores.append(_f1(tp, fp, fn)[2])
-    return sum(scores) / len(scores)
+        scores[label] = _f1(tp, fp, fn)[2]
+    return scores
+
+
+def _macro_f1(gold: list[str], pred: list[str]) -> float:
+    scores = _per_intent_f1(gold, pred)
+    return sum(scores.values()) / len(scores)
 
 
 async def _parse_all(agent, examples):
@@ -131,6 +135,9 @@ def _score(name: str, examples, parsed, out) -> dict:
 
 
 def _print_confusions(gold: list[str], pred: list[str], out, top: int = 25) -> None:
+    per_intent = sorted(_per_intent_f1(gold, pred).items(), key=lambda item: item[1])
+    print("intent F1, weakest first: " + ", ".join(
+        f"{label} {f1:.2f}" for label, f1 in per_intent), file=out)
     pairs = Counter((g, p) for g, p in zip(gold, pred, strict=True) if g != p)
     if not pairs:
         return
