@@ -18,6 +18,8 @@ WISMO = ["order_status", "delivery_eta", "delivery_delay", "package_missing", "t
          "human_handoff", "stop_notifications", "subscribe_updates"]
 SMALL_TALK = ["greet", "goodbye", "affirm", "deny", "thank_you", "bot_challenge", "out_of_scope"]
 ENTITIES = {"order_number", "email", "postal_code", "tracking_number"}
+# Regexes that are features only, not entities (data/nlu/lexicon.yml).
+FEATURE_PATTERNS = {"keyboard_mash", "no_words"}
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +76,7 @@ def _patterns(data):
 
 def test_a_regex_per_entity_and_every_annotated_value_matches_one(data, holdout):
     patterns = _patterns(data)
-    assert set(patterns) == ENTITIES
+    assert set(patterns) == ENTITIES | FEATURE_PATTERNS
     for example in data.entity_examples + holdout.entity_examples:
         for entity in example.get("entities"):
             value = example.get("text")[entity["start"]:entity["end"]]
@@ -87,3 +89,19 @@ def test_holdout_messages_are_not_in_the_training_data(data, holdout):
     assert [e.get("text") for e in holdout.intent_examples
             if e.get("text").strip().lower() in taught] == []
     assert set(holdout.intents) <= set(data.intents)
+
+
+def test_keyboard_mash_matches_mashing_and_no_real_customer_word(data):
+    mash = _patterns(data)["keyboard_mash"]
+    for typed in ("asdfgh", "jjjjjj", "qwqwqw", "xcvbnm", "hjkl", "zzzzz"):
+        assert any(p.search(typed) for p in mash), typed
+    asked = [e.get("text") for e in data.intent_examples
+             if e.get("intent") not in ("out_of_scope", "inform")]
+    assert [t for t in asked if any(p.search(t) for p in mash)] == []
+
+
+def test_word_lists_do_not_contradict_each_other(data):
+    lists = {t["name"]: {w.lower() for w in t["elements"]} for t in data.lookup_tables}
+    assert {"greeting_word", "farewell_word", "thanks_word", "yes_word", "no_word"} <= set(lists)
+    assert lists["yes_word"] & lists["no_word"] == set()
+    assert lists["thanks_word"] & (lists["yes_word"] | lists["no_word"]) == set()
