@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 ONLY_IN_WORD_LISTS = [
     ("terve", "greet"), ("jambo", "greet"),
-    ("hej då", "goodbye"), ("addio", "goodbye"),
+    ("tot ziens", "goodbye"), ("addio", "goodbye"),
     ("kiitos", "thank_you"), ("mahalo", "thank_you"), ("asante", "thank_you"),
     ("evet", "affirm"),
     ("niet", "deny"), ("hayır", "deny"),
