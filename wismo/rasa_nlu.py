@@ -1,7 +1,7 @@
 """Rasa NLU components of our own (the only module here that imports Rasa's NLU).
 
 Rasa 3.6's LogisticRegressionClassifier crashes on a message that yields no
-features: an empty message, only spaces, or only emoji. Customers send those,
+features, such as an empty message or one made only of spaces. Customers send those,
 and the whole turn must not fail, so such messages get no intent and the
 FallbackClassifier after it turns them into `nlu_fallback` (a clarifying
 question) like any other message the model is unsure about.
@@ -126,6 +126,6 @@ def idf_weights(counts: csr_matrix) -> np.ndarray:
 def tf_idf(counts: csr_matrix, idf: np.ndarray) -> csr_matrix:
     """Damped counts (1 + log tf) times idf, each row scaled to unit length."""
     weighted = csr_matrix(counts, dtype=np.float64, copy=True)
-    weighted.data = np.where(weighted.data > 0, 1.0 + np.log(np.maximum(weighted.data, 1e-12)),
-                             weighted.data)
+    weighted.eliminate_zeros()
+    weighted.data = 1.0 + np.log(weighted.data)
     return normalize(weighted @ diags(idf), norm="l2", copy=False).tocsr()
