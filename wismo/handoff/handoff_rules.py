@@ -7,15 +7,17 @@ ConfigError naming the file and the key. `wismo.handoff.triggers` applies them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
 from wismo.errors import ConfigError
+
+T = TypeVar("T")
 
 PROJECT = Path(__file__).resolve().parent.parent.parent
 DEFAULT_RULES_PATH = PROJECT / "rules" / "handoff.yml"
@@ -90,19 +92,22 @@ def parse_handoff_rules(raw: Mapping[str, Any], source: str) -> HandoffRules:
     feel = _section(top.get("frustration", {}), source, "frustration", ["threshold", "phrases"])
     prio = _section(top.get("priority", {}), source, "priority", ["vip_tags", "value_above"])
     return HandoffRules(
-        frustration_phrases=(_words(feel["phrases"], source, "frustration.phrases")
-                             if "phrases" in feel else base.frustration_phrases),
-        frustration_threshold=(_whole(feel["threshold"], source, "frustration.threshold")
-                               if "threshold" in feel else base.frustration_threshold),
-        vip_tags=(_words(prio["vip_tags"], source, "priority.vip_tags")
-                  if "vip_tags" in prio else base.vip_tags),
-        value_above=(_amount(prio["value_above"], source, "priority.value_above")
-                     if "value_above" in prio else base.value_above),
-        low_confidence_turns=(_whole(top["low_confidence_turns"], source, "low_confidence_turns")
-                              if "low_confidence_turns" in top else base.low_confidence_turns),
-        reping_minutes=(_whole(top["reping_minutes"], source, "reping_minutes")
-                        if "reping_minutes" in top else base.reping_minutes),
+        frustration_phrases=_value(feel, "phrases", _words, source, "frustration.",
+                                   base.frustration_phrases),
+        frustration_threshold=_value(feel, "threshold", _whole, source, "frustration.",
+                                     base.frustration_threshold),
+        vip_tags=_value(prio, "vip_tags", _words, source, "priority.", base.vip_tags),
+        value_above=_value(prio, "value_above", _amount, source, "priority.", base.value_above),
+        low_confidence_turns=_value(top, "low_confidence_turns", _whole, source, "",
+                                    base.low_confidence_turns),
+        reping_minutes=_value(top, "reping_minutes", _whole, source, "", base.reping_minutes),
     )
+
+
+def _value(section: Mapping[str, Any], key: str, parse: Callable[[object, str, str], T],
+           source: str, prefix: str, default: T) -> T:
+    """``section[key]`` checked by ``parse`` (errors name ``prefix + key``), or the default."""
+    return parse(section[key], source, prefix + key) if key in section else default
 
 
 def _bad(source: str, where: str, what: str) -> ConfigError:
