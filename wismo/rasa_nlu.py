@@ -11,21 +11,34 @@ message then has hundreds of character n-grams while "ciao" has a handful, so
 short messages get weak, badly ranked scores. With `tf_idf: true` the counts are
 damped (1 + log tf), weighted by inverse document frequency and scaled to unit
 length before the regression; `C` sets the regularisation (docs/benchmarks.md).
+`feature_weights` scales each featurizer's columns (by its `alias`) after that:
+a message has five times more character n-grams than words, so without it the
+character block outweighs the words and the word lists.
+
+Bags of words cannot tell "send me updates" from "don't send me updates". The
+NegationFeaturizer marks the words inside a negation ("don't | send me updates",
+up to the end of the clause) so the classifier learns "send, negated" apart from
+"send".
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
 import numpy as np
-from rasa.engine.graph import ExecutionContext
+import scipy.sparse
+from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.logistic_regression_classifier import (
     LogisticRegressionClassifier as RasaLogisticRegressionClassifier,
 )
+from rasa.nlu.constants import TOKENS_NAMES
+from rasa.nlu.featurizers.sparse_featurizer.sparse_featurizer import SparseFeaturizer
+from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.constants import (
     FEATURE_TYPE_SENTENCE,
     INTENT,
@@ -39,6 +52,18 @@ from sklearn.preprocessing import normalize
 
 NO_INTENT: dict[str, Any] = {"name": None, "confidence": 0.0}
 IDF_FILE = "idf.npy"
+VOCABULARY_FILE = "negated_words.json"
+
+# Words that open a negation ("don't" is tokenised "don" "t"), and what closes it:
+# punctuation between two words, or a word that starts a new clause.
+NEGATORS = frozenset({
+    "no", "not", "never", "nor", "none", "nothing", "without", "cannot", "nah", "nope",
+    "stop", "dont", "don", "doesnt", "doesn", "didnt", "didn", "isnt", "isn", "wasnt",
+    "wasn", "arent", "aren", "wont", "won", "cant", "couldnt", "couldn", "shouldnt",
+    "shouldn", "wouldnt", "wouldn", "havent", "haven", "hasnt", "hasn", "dnt",
+})
+CLAUSE_BREAKS = frozenset({"but", "and", "so", "then", "however", "though", "although"})
+PUNCTUATION = frozenset(".,!?;:")
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +78,7 @@ class LogisticRegressionClassifier(RasaLogisticRegressionClassifier):
     def get_default_config() -> dict[str, Any]:
         """Rasa's defaults (raw counts, C=1) plus the two options of ours."""
         return {**RasaLogisticRegressionClassifier.get_default_config(),
-                "tf_idf": False, "C": 1.0}
+                "tf_idf": False, "C": 1.0, "feature_weights": {}}
 
     def __init__(self, config: dict[str, Any], name: str, model_storage: ModelStorage,
                  resource: Resource) -> None:
@@ -63,7 +88,11 @@ class LogisticRegressionClassifier(RasaLogisticRegressionClassifier):
 
     def _create_X(self, messages: list[Message]) -> csr_matrix:  # noqa: N802 (Rasa's name)
         counts = super()._create_X(messages)
-        return counts if self.idf is None else tf_idf(counts, self.idf)
+        features = counts if self.idf is None else tf_idf(counts, self.idf)
+        weights = self.config["feature_weights"]
+        if weights and messages:
+            features = (features @ diags(_column_weights(messages[0], weights))).tocsr()
+        return features
 
     def train(self, training_data: TrainingData) -> Resource:
         """Fit the idf weights on the training counts, then the regression on the weighted ones."""
@@ -116,6 +145,16 @@ def _has_features(message: Message) -> bool:
     )
 
 
+def _column_weights(message: Message, weights: dict[str, float]) -> np.ndarray:
+    """One weight per column of the classifier's input, by the alias of the featurizer that
+    made it (in Rasa's order: the sparse sentence features, then the dense ones)."""
+    sentence = [f for f in message.features
+                if f.attribute == TEXT and f.type == FEATURE_TYPE_SENTENCE]
+    ordered = [f for f in sentence if f.is_sparse()] + [f for f in sentence if f.is_dense()]
+    return np.concatenate([np.full(f.features.shape[-1], float(weights.get(f.origin, 1.0)))
+                           for f in ordered])
+
+
 def idf_weights(counts: csr_matrix) -> np.ndarray:
     """Smoothed inverse document frequency per feature column (as scikit-learn computes it)."""
     n = counts.shape[0]
@@ -129,3 +168,102 @@ def tf_idf(counts: csr_matrix, idf: np.ndarray) -> csr_matrix:
     weighted.eliminate_zeros()
     weighted.data = 1.0 + np.log(weighted.data)
     return normalize(weighted @ diags(idf), norm="l2", copy=False).tocsr()
+
+
+def negated(words: list[str], gaps: list[str]) -> list[bool]:
+    """Which words stand inside a negation: after a negator, up to the end of its clause.
+
+    `words` are the lowercased tokens; `gaps[i]` is the text between word i-1 and word i.
+    """
+    inside, flags = False, []
+    for word, gap in zip(words, gaps, strict=True):
+        if PUNCTUATION.intersection(gap) or word in CLAUSE_BREAKS:
+            inside = False
+        flags.append(inside)
+        if word in NEGATORS:
+            inside = True
+    return flags
+
+
+def _negated_words(message: Message) -> list[str | None]:
+    """Per token of the text: the word when it is negated, else None."""
+    tokens: list[Token] = message.get(TOKENS_NAMES[TEXT]) or []
+    text = message.get(TEXT) or ""
+    words = [t.text.lower() for t in tokens]
+    gaps = [text[(tokens[i - 1].end if i else 0):t.start] for i, t in enumerate(tokens)]
+    return [w if flag else None for w, flag in zip(words, negated(words, gaps), strict=True)]
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True
+)
+class NegationFeaturizer(SparseFeaturizer, GraphComponent):
+    """One feature per word seen negated in training: set on the tokens it negates."""
+
+    @classmethod
+    def required_components(cls) -> list[type]:
+        """The tokens, with their positions, come from a tokenizer."""
+        return [Tokenizer]
+
+    @classmethod
+    def validate_config(cls, config: dict[str, Any]) -> None:
+        """Nothing to check: the only option is Rasa's featurizer `alias`."""
+
+    def __init__(self, config: dict[str, Any], model_storage: ModelStorage,
+                 resource: Resource, execution_context: ExecutionContext,
+                 vocabulary: list[str] | None = None) -> None:
+        super().__init__(execution_context.node_name, config)
+        self._model_storage = model_storage
+        self._resource = resource
+        self.vocabulary = {word: i for i, word in enumerate(vocabulary or [])}
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> NegationFeaturizer:
+        """An untrained featurizer (no vocabulary yet)."""
+        return cls(config, model_storage, resource, execution_context)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """The vocabulary: every word that stands negated in some training example."""
+        words = {w for example in training_data.training_examples
+                 for w in _negated_words(example) if w}
+        self.vocabulary = {word: i for i, word in enumerate(sorted(words))}
+        with self._model_storage.write_to(self._resource) as model_dir:
+            (model_dir / VOCABULARY_FILE).write_text(json.dumps(sorted(words)))
+        return self._resource
+
+    @classmethod
+    def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> NegationFeaturizer:
+        """The featurizer with the vocabulary it was trained with."""
+        vocabulary = None
+        try:
+            with model_storage.read_from(resource) as model_dir:
+                vocabulary = json.loads((model_dir / VOCABULARY_FILE).read_text())
+        except (ValueError, OSError):
+            logger.debug("No negation vocabulary for %s: it was never trained.", resource.name)
+        return cls(config, model_storage, resource, execution_context, vocabulary)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Features for the training examples, as for messages at prediction time."""
+        self.process(training_data.training_examples)
+        return training_data
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Adds the negated-word features to each tokenised text (in place)."""
+        if not self.vocabulary:
+            return messages
+        for message in messages:
+            if message.get(TOKENS_NAMES[TEXT]) is None:
+                continue
+            columns = [self.vocabulary.get(w) if w else None for w in _negated_words(message)]
+            hits = [(row, column) for row, column in enumerate(columns) if column is not None]
+            rows, cols = [r for r, _ in hits], [c for _, c in hits]
+            size = len(self.vocabulary)
+            sequence = scipy.sparse.coo_matrix(
+                (np.ones(len(hits)), (rows, cols)), shape=(len(columns), size))
+            sentence = scipy.sparse.coo_matrix(
+                (np.ones(len(set(cols))), ([0] * len(set(cols)), sorted(set(cols)))),
+                shape=(1, size))
+            self.add_features_to_message(sequence, sentence, TEXT, message)
+        return messages

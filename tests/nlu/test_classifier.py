@@ -74,3 +74,19 @@ def test_a_saved_model_answers_as_the_trained_one(tmp_path, vectorizer, config):
         assert after["name"] == before["name"]
         assert after["confidence"] == pytest.approx(before["confidence"])
     assert trained.process([_message("hello", vectorizer)])[0].get(INTENT)["name"] == "greet"
+
+
+def test_feature_weights_scale_the_columns_of_the_named_featurizer():
+    message = Message(data={TEXT: "hi"})
+    message.add_features(Features(csr_matrix([[1.0, 2.0]]), FEATURE_TYPE_SENTENCE, TEXT, "words"))
+    message.add_features(Features(csr_matrix([[3.0]]), FEATURE_TYPE_SENTENCE, TEXT, "negations"))
+    message.add_features(Features(csr_matrix([[4.0]]), FEATURE_TYPE_SENTENCE, TEXT, "characters"))
+    classifier = LogisticRegressionClassifier.create(
+        {**LogisticRegressionClassifier.get_default_config(),
+         "feature_weights": {"words": 1.5, "characters": 0.5}},
+        None, Resource("intent_classifier"),
+        ExecutionContext(GraphSchema({}), node_name="intent_classifier"))
+
+    row = classifier._create_X([message]).toarray()[0]
+
+    assert row.tolist() == [1.5, 3.0, 3.0, 2.0]
