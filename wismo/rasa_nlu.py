@@ -18,7 +18,7 @@ character block outweighs the words and the word lists.
 Bags of words cannot tell "send me updates" from "don't send me updates". The
 NegationFeaturizer marks the words inside a negation ("don't | send me updates",
 up to the end of the clause) so the classifier learns "send, negated" apart from
-"send".
+"send, affirmed".
 """
 
 from __future__ import annotations
@@ -52,7 +52,10 @@ from sklearn.preprocessing import normalize
 
 NO_INTENT: dict[str, Any] = {"name": None, "confidence": 0.0}
 IDF_FILE = "idf.npy"
-VOCABULARY_FILE = "negated_words.json"
+VOCABULARY_FILE = "polar_words.json"
+# Part of the training cache's key for the NegationFeaturizer: change it whenever the features
+# it makes change, or Rasa reuses a vocabulary trained by the old code.
+NEGATION_FEATURES_VERSION = "2: every word, 'not_' when negated"
 
 # Words that open a negation ("don't" is tokenised "don" "t"), and what closes it:
 # punctuation between two words, or a word that starts a new clause.
@@ -171,34 +174,40 @@ def tf_idf(counts: csr_matrix, idf: np.ndarray) -> csr_matrix:
 
 
 def negated(words: list[str], gaps: list[str]) -> list[bool]:
-    """Which words stand inside a negation: after a negator, up to the end of its clause.
+    """Which words stand inside a negation: after a negator, up to the end of its clause
+    or the next negator ("don't stop | sending": two negations cancel).
 
     `words` are the lowercased tokens; `gaps[i]` is the text between word i-1 and word i.
     """
-    inside, flags = False, []
+    inside, flags, previous = False, [], ""
     for word, gap in zip(words, gaps, strict=True):
         if PUNCTUATION.intersection(gap) or word in CLAUSE_BREAKS:
             inside = False
         flags.append(inside)
-        if word in NEGATORS:
-            inside = True
+        if word in NEGATORS or (word == "t" and previous == "can"):  # "can't" is "can" "t"
+            inside = not inside  # "don't stop sending": two negations cancel
+        previous = word
     return flags
 
 
-def _negated_words(message: Message) -> list[str | None]:
-    """Per token of the text: the word when it is negated, else None."""
+def negated_words(message: Message) -> list[str]:
+    """Per token of the text: the word, as "not_<word>" when a negation covers it."""
     tokens: list[Token] = message.get(TOKENS_NAMES[TEXT]) or []
     text = message.get(TEXT) or ""
     words = [t.text.lower() for t in tokens]
     gaps = [text[(tokens[i - 1].end if i else 0):t.start] for i, t in enumerate(tokens)]
-    return [w if flag else None for w, flag in zip(words, negated(words, gaps), strict=True)]
+    return [f"not_{w}" if flag else w for w, flag in zip(words, negated(words, gaps), strict=True)]
 
 
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True
 )
 class NegationFeaturizer(SparseFeaturizer, GraphComponent):
-    """One feature per word seen negated in training: set on the tokens it negates."""
+    """One feature per word as seen in training, negated ("not_send") or not ("send").
+
+    The plain word features are shared by "send me updates" and "don't send me updates";
+    these let the classifier weigh the affirmed and the negated word apart.
+    """
 
     @classmethod
     def required_components(cls) -> list[type]:
@@ -208,6 +217,11 @@ class NegationFeaturizer(SparseFeaturizer, GraphComponent):
     @classmethod
     def validate_config(cls, config: dict[str, Any]) -> None:
         """Nothing to check: the only option is Rasa's featurizer `alias`."""
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str:
+        """Rasa's training cache keys on config and data, not on our code: add its version."""
+        return NEGATION_FEATURES_VERSION
 
     def __init__(self, config: dict[str, Any], model_storage: ModelStorage,
                  resource: Resource, execution_context: ExecutionContext,
@@ -224,9 +238,8 @@ class NegationFeaturizer(SparseFeaturizer, GraphComponent):
         return cls(config, model_storage, resource, execution_context)
 
     def train(self, training_data: TrainingData) -> Resource:
-        """The vocabulary: every word that stands negated in some training example."""
-        words = {w for example in training_data.training_examples
-                 for w in _negated_words(example) if w}
+        """The vocabulary: every word, negated or not, of the training examples."""
+        words = {w for example in training_data.training_examples for w in negated_words(example)}
         self.vocabulary = {word: i for i, word in enumerate(sorted(words))}
         with self._model_storage.write_to(self._resource) as model_dir:
             (model_dir / VOCABULARY_FILE).write_text(json.dumps(sorted(words)))
@@ -256,7 +269,7 @@ class NegationFeaturizer(SparseFeaturizer, GraphComponent):
         for message in messages:
             if message.get(TOKENS_NAMES[TEXT]) is None:
                 continue
-            columns = [self.vocabulary.get(w) if w else None for w in _negated_words(message)]
+            columns = [self.vocabulary.get(w) for w in negated_words(message)]
             hits = [(row, column) for row, column in enumerate(columns) if column is not None]
             rows, cols = [r for r, _ in hits], [c for _, c in hits]
             size = len(self.vocabulary)

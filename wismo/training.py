@@ -1,7 +1,8 @@
 """Train the Rasa model only when the training data changed.
 
-The model file is named after a hash of config, domain and data, so "is there
-a model for the current data?" is a file check, not a Rasa start-up.
+The model file is named after a hash of config, domain, data and the code of our
+own pipeline components, so "is there a model for the current data?" is a file
+check, not a Rasa start-up.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-TRAINING_INPUTS = ("config.yml", "domain.yml", "data")
+TRAINING_INPUTS = ("config.yml", "domain.yml", "data", "wismo/rasa_nlu.py")
 
 
 def fingerprint(project: Path, config: str = "config.yml") -> str:
