@@ -177,14 +177,15 @@ def run_level(rasa_url: str, concurrency: int, conversations: int | None,
     return result
 
 
-def parse_latency(rasa_url: str, rounds: int = 5) -> float:
-    """Median time (ms) of NLU alone on the customer's messages, via /model/parse."""
+def parse_latency(rasa_url: str, token: str, rounds: int = 5) -> float:
+    """Median time (ms) of NLU alone on the customer's messages, via /model/parse (the HTTP
+    API needs the stack's token)."""
     times: list[float] = []
     for _ in range(rounds):
         for message in script(*ORDERS[0]):
             started = time.perf_counter()
             _session().post(f"{rasa_url}/model/parse", json={"text": message},
-                            timeout=REQUEST_TIMEOUT).raise_for_status()
+                            params={"token": token}, timeout=REQUEST_TIMEOUT).raise_for_status()
             times.append(time.perf_counter() - started)
     return sorted(times)[len(times) // 2] * 1000
 
@@ -379,7 +380,7 @@ def bench_config(config: str, args: argparse.Namespace, scratch: Path) -> list[L
         if warm.errors:
             print(f"  warm-up errors: {warm.errors[:MAX_ERRORS_SHOWN]}", flush=True)
         print(f"  NLU alone (/model/parse, one at a time): p50 "
-              f"{parse_latency(stack.rasa_url):.0f} ms", flush=True)
+              f"{parse_latency(stack.rasa_url, stack.settings.rasa_token):.0f} ms", flush=True)
         for concurrency in args.concurrency:
             load = Path("/proc/loadavg").read_text().split()[0]
             cpu_before = {name: cpu_seconds(process_tree(pid)) for name, pid in pids.items()}
