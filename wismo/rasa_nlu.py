@@ -57,8 +57,8 @@ VOCABULARY_FILE = "polar_words.json"
 # it makes change, or Rasa reuses a vocabulary trained by the old code.
 NEGATION_FEATURES_VERSION = "2: every word, 'not_' when negated"
 
-# Words that open a negation ("don't" is tokenised "don" "t"), and what closes it:
-# punctuation between two words, or a word that starts a new clause.
+# Words that open a negation, or close the one they stand in ("don't" is tokenised "don"
+# "t"); punctuation between two words, or a word that starts a new clause, closes it too.
 NEGATORS = frozenset({
     "no", "not", "never", "nor", "none", "nothing", "without", "cannot", "nah", "nope",
     "stop", "dont", "don", "doesnt", "doesn", "didnt", "didn", "isnt", "isn", "wasnt",
@@ -79,7 +79,7 @@ class LogisticRegressionClassifier(RasaLogisticRegressionClassifier):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        """Rasa's defaults (raw counts, C=1) plus the two options of ours."""
+        """Rasa's defaults (raw counts, C=1) plus the options of ours."""
         return {**RasaLogisticRegressionClassifier.get_default_config(),
                 "tf_idf": False, "C": 1.0, "feature_weights": {}}
 
@@ -190,7 +190,7 @@ def negated(words: list[str], gaps: list[str]) -> list[bool]:
     return flags
 
 
-def negated_words(message: Message) -> list[str]:
+def marked_words(message: Message) -> list[str]:
     """Per token of the text: the word, as "not_<word>" when a negation covers it."""
     tokens: list[Token] = message.get(TOKENS_NAMES[TEXT]) or []
     text = message.get(TEXT) or ""
@@ -239,7 +239,7 @@ class NegationFeaturizer(SparseFeaturizer, GraphComponent):
 
     def train(self, training_data: TrainingData) -> Resource:
         """The vocabulary: every word, negated or not, of the training examples."""
-        words = {w for example in training_data.training_examples for w in negated_words(example)}
+        words = {w for example in training_data.training_examples for w in marked_words(example)}
         self.vocabulary = {word: i for i, word in enumerate(sorted(words))}
         with self._model_storage.write_to(self._resource) as model_dir:
             (model_dir / VOCABULARY_FILE).write_text(json.dumps(sorted(words)))
@@ -263,20 +263,20 @@ class NegationFeaturizer(SparseFeaturizer, GraphComponent):
         return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:
-        """Adds the negated-word features to each tokenised text (in place)."""
+        """Adds the affirmed/negated word features to each tokenised text (in place)."""
         if not self.vocabulary:
             return messages
         for message in messages:
             if message.get(TOKENS_NAMES[TEXT]) is None:
                 continue
-            columns = [self.vocabulary.get(w) for w in negated_words(message)]
-            hits = [(row, column) for row, column in enumerate(columns) if column is not None]
-            rows, cols = [r for r, _ in hits], [c for _, c in hits]
+            columns = [self.vocabulary.get(w) for w in marked_words(message)]
+            rows = [row for row, column in enumerate(columns) if column is not None]
+            cols = [columns[row] for row in rows]
+            present = sorted(set(cols))
             size = len(self.vocabulary)
             sequence = scipy.sparse.coo_matrix(
-                (np.ones(len(hits)), (rows, cols)), shape=(len(columns), size))
+                (np.ones(len(rows)), (rows, cols)), shape=(len(columns), size))
             sentence = scipy.sparse.coo_matrix(
-                (np.ones(len(set(cols))), ([0] * len(set(cols)), sorted(set(cols)))),
-                shape=(1, size))
+                (np.ones(len(present)), ([0] * len(present), present)), shape=(1, size))
             self.add_features_to_message(sequence, sentence, TEXT, message)
         return messages

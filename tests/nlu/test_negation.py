@@ -11,14 +11,14 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from wismo.rasa_nlu import NegationFeaturizer, negated_words
+from wismo.rasa_nlu import NegationFeaturizer, marked_words
 
 
 def _negated(text: str) -> list[str]:
     """The negated words of a text, tokenised as the pipeline does ("don't" is "don" "t")."""
     message = Message(data={TEXT: text})
     WhitespaceTokenizer(WhitespaceTokenizer.get_default_config()).process([message])
-    return [w.removeprefix("not_") for w in negated_words(message) if w.startswith("not_")]
+    return [w.removeprefix("not_") for w in marked_words(message) if w.startswith("not_")]
 
 
 @pytest.mark.parametrize(("text", "words"), [
