@@ -116,7 +116,7 @@ def start_stack(
         ))
         stack.processes.append(_spawn(
             [sys.executable, "-m", "rasa", "run", "--enable-api", "--cors", "*",
-             "--auth-token", str(settings.rasa_token),
+             f"--auth-token={settings.rasa_token}",  # a token may start with "-"
              "--port", str(settings.rasa_port), "--model", str(model),
              "--credentials", str(write_credentials(channels, var / "credentials.yml")),
              "--endpoints", str(write_endpoints(var, settings.action_port))],
