@@ -47,7 +47,7 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from scipy.sparse import csr_matrix, diags
+from scipy.sparse import csr_matrix
 from sklearn.preprocessing import normalize
 
 NO_INTENT: dict[str, Any] = {"name": None, "confidence": 0.0}
@@ -94,7 +94,7 @@ class LogisticRegressionClassifier(RasaLogisticRegressionClassifier):
         features = counts if self.idf is None else tf_idf(counts, self.idf)
         weights = self.config["feature_weights"]
         if weights and messages:
-            features = (features @ diags(_column_weights(messages[0], weights))).tocsr()
+            features = scale_columns(features, _column_weights(messages[0], weights))
         return features
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -170,7 +170,15 @@ def tf_idf(counts: csr_matrix, idf: np.ndarray) -> csr_matrix:
     weighted = csr_matrix(counts, dtype=np.float64, copy=True)
     weighted.eliminate_zeros()
     weighted.data = 1.0 + np.log(weighted.data)
-    return normalize(weighted @ diags(idf), norm="l2", copy=False).tocsr()
+    return normalize(scale_columns(weighted, idf), norm="l2", copy=False).tocsr()
+
+
+def scale_columns(matrix: csr_matrix, factors: np.ndarray) -> csr_matrix:
+    """Each column times its factor, touching only the stored values: a message has a few
+    hundred among ~30,000 columns, and a diagonal matrix product built all of them per parse."""
+    scaled = csr_matrix(matrix, dtype=np.float64, copy=True)
+    scaled.data *= factors[scaled.indices]
+    return scaled
 
 
 def negated(words: list[str], gaps: list[str]) -> list[bool]:
