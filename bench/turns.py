@@ -239,7 +239,7 @@ def cpu_seconds(pids: list[int]) -> float:
 
 def server_pids(stack: Stack) -> dict[str, int]:
     """Our name for each server process (start_stack starts the action server first)."""
-    names = {"rasa_sdk": "action server", "rasa": "Rasa server"}
+    names = {"rasa_sdk": "action server", "wismo.rasa_server": "Rasa server"}
     return {names.get(str(p.args[2]), str(p.args[2])): p.pid for p in stack.processes}
 
 

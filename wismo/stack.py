@@ -115,7 +115,7 @@ def start_stack(
             project, env, log_dir / "actions.log",
         ))
         stack.processes.append(_spawn(
-            [sys.executable, "-m", "rasa", "run", "--enable-api", "--cors", "*",
+            [sys.executable, "-m", "wismo.rasa_server", "run", "--enable-api", "--cors", "*",
              f"--auth-token={settings.rasa_token}",  # a token may start with "-"
              "--port", str(settings.rasa_port), "--model", str(model),
              "--credentials", str(write_credentials(channels, var / "credentials.yml")),
@@ -143,8 +143,8 @@ def write_endpoints(var: Path, action_port: int) -> Path:
     path.write_text(
         "action_endpoint:\n"
         f'  url: "http://127.0.0.1:{action_port}/webhook"\n'
-        "tracker_store:\n"
-        "  type: SQL\n"
+        "tracker_store:\n"  # Rasa's SQL store, one read per turn (wismo/rasa_server.py)
+        "  type: wismo.rasa_server.SQLTrackerStore\n"
         '  dialect: "sqlite"\n'
         f'  db: "{var / "tracker.db"}"\n'
         "lock_store:\n"
