@@ -45,6 +45,7 @@ from rasa.shared.nlu.constants import (
     INTENT_RANKING_KEY,
     TEXT,
 )
+from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from scipy.sparse import csr_matrix
@@ -90,7 +91,7 @@ class LogisticRegressionClassifier(RasaLogisticRegressionClassifier):
         self.idf: np.ndarray | None = None
 
     def _create_X(self, messages: list[Message]) -> csr_matrix:  # noqa: N802 (Rasa's name)
-        counts = super()._create_X(messages)
+        counts = sentence_matrix(messages)
         features = counts if self.idf is None else tf_idf(counts, self.idf)
         weights = self.config["feature_weights"]
         if weights and messages:
@@ -148,14 +149,38 @@ def _has_features(message: Message) -> bool:
     )
 
 
-def _column_weights(message: Message, weights: dict[str, float]) -> np.ndarray:
-    """One weight per column of the classifier's input, by the alias of the featurizer that
-    made it (in Rasa's order: the sparse sentence features, then the dense ones)."""
+def sentence_features(message: Message) -> list[Features]:
+    """The text's sentence-level features in the classifier's column order (Rasa's: the
+    sparse ones, then the dense ones, each in the order the featurizers ran)."""
     sentence = [f for f in message.features
                 if f.attribute == TEXT and f.type == FEATURE_TYPE_SENTENCE]
-    ordered = [f for f in sentence if f.is_sparse()] + [f for f in sentence if f.is_dense()]
+    return [f for f in sentence if f.is_sparse()] + [f for f in sentence if f.is_dense()]
+
+
+def sentence_matrix(messages: list[Message]) -> csr_matrix:
+    """One row per message: the columns Rasa's classifier builds with a deep copy and two
+    stacks per featurizer (a third of the NLU's time per parse), placed directly."""
+    data, rows, columns, width = [], [], [], 0
+    for row, message in enumerate(messages):
+        offset = 0
+        for feature in sentence_features(message):
+            block = scipy.sparse.coo_matrix(feature.features)
+            data.append(block.data)
+            rows.append(np.full(block.nnz, row))
+            columns.append(block.col + offset)
+            offset += block.shape[1]
+        width = max(width, offset)
+    if not data:
+        return csr_matrix((len(messages), width))
+    return csr_matrix((np.concatenate(data), (np.concatenate(rows), np.concatenate(columns))),
+                      shape=(len(messages), width))
+
+
+def _column_weights(message: Message, weights: dict[str, float]) -> np.ndarray:
+    """One weight per column of the classifier's input, by the alias of the featurizer that
+    made it."""
     return np.concatenate([np.full(f.features.shape[-1], float(weights.get(f.origin, 1.0)))
-                           for f in ordered])
+                           for f in sentence_features(message)])
 
 
 def idf_weights(counts: csr_matrix) -> np.ndarray:

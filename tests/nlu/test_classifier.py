@@ -7,7 +7,10 @@ import pytest
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
-from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT, TEXT
+from rasa.nlu.classifiers.logistic_regression_classifier import (
+    LogisticRegressionClassifier as RasaLogisticRegressionClassifier,
+)
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, FEATURE_TYPE_SEQUENCE, INTENT, TEXT
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -90,3 +93,29 @@ def test_feature_weights_scale_the_columns_of_the_named_featurizer():
     row = classifier._create_X([message]).toarray()[0]
 
     assert row.tolist() == [1.5, 3.0, 3.0, 2.0]
+
+
+def test_the_classifier_sees_the_columns_rasa_would_give_it():
+    """Our direct placement of sentence features must match Rasa's combining, column for column
+    (sparse featurizers in order, then dense ones; sequence features left out)."""
+    messages = []
+    for text, extra in (("hi", [[0.0, 2.5]]), ("where is it", [[1.0, 0.0]])):
+        message = Message(data={TEXT: text})
+        words = text.split()
+        message.add_features(Features(csr_matrix(np.ones((len(words), 3))),
+                                      FEATURE_TYPE_SEQUENCE, TEXT, "words"))
+        message.add_features(Features(np.array(extra), FEATURE_TYPE_SENTENCE, TEXT, "dense"))
+        message.add_features(Features(csr_matrix([[len(words), 0.0, 1.0]]),
+                                      FEATURE_TYPE_SENTENCE, TEXT, "words"))
+        message.add_features(Features(csr_matrix([[0.0, 7.0]]), FEATURE_TYPE_SENTENCE, TEXT,
+                                      "characters"))
+        messages.append(message)
+    classifier = LogisticRegressionClassifier.create(
+        LogisticRegressionClassifier.get_default_config(), None, Resource("intent_classifier"),
+        ExecutionContext(GraphSchema({}), node_name="intent_classifier"))
+
+    ours = classifier._create_X(messages).toarray()
+    rasas = RasaLogisticRegressionClassifier._create_X(classifier, messages).toarray()
+
+    assert ours.tolist() == rasas.tolist()
+    assert ours[0].tolist() == [1, 0, 1, 0, 7, 0, 2.5]
