@@ -13,7 +13,7 @@ driven through the real slack_sdk clients (only ``base_url`` differs)::
 Events reach the app over Socket Mode (``apps.connections.open``), or as signed HTTP POSTs once
 ``deliver_to(url)`` is called (preferred when both exist); with neither they wait, in order.
 Faults: ``go_down()``/``come_back()``, ``rate_limit(n)``, ``fail_next(method, error)``. The
-desk page at ``url`` shows the channel and lets a person reply or click.
+desk page at ``url`` shows the channel and lets a person reply or click (slack_desk.py).
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Coroutine
-from pathlib import Path
 from typing import Any, TypeVar
 
 from aiohttp import web
@@ -36,12 +35,12 @@ from aiohttp import web
 from wismo.sandbox.slack_api import WebApi, error_reply
 from wismo.sandbox.slack_blocks import find_button
 from wismo.sandbox.slack_delivery import ACK_TIMEOUT, HTTP_RETRY_DELAYS, Delivery, Outgoing
+from wismo.sandbox.slack_desk import desk_routes
 from wismo.sandbox.slack_payloads import (
     APP_ID,
     BOT_ID,
     BOT_USER_ID,
     TEAM_ID,
-    TEAM_NAME,
     Json,
     block_actions,
     event_callback,
@@ -53,7 +52,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 AGENTS = {"U0SAM": "Sam Rivera", "U0ALEX": "Alex Chen"}
-DESK_PAGE = Path(__file__).with_name("slack_desk.html")
 
 
 def _first_name(name: str) -> str:
@@ -168,10 +166,7 @@ class SlackWorkspace:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_get("/link/", self._delivery.link)
         app.router.add_post("/actions/{rid}", self._response_url)
-        app.router.add_get("/", self._desk_page)
-        app.router.add_get("/_desk/state", self._desk_state)
-        app.router.add_post("/_desk/reply", self._desk_reply)
-        app.router.add_post("/_desk/click", self._desk_click)
+        app.add_routes(desk_routes(self))
         return app
 
     def _in_loop(self, coro: Coroutine[Any, Any, T]) -> None:
@@ -243,6 +238,13 @@ class SlackWorkspace:
         """Events and interactions waiting for the app to connect."""
         with self._lock:
             return len(self._delivery.outbox)
+
+    def status(self) -> Json:
+        """How the app is reached: down, over Socket Mode, over HTTP, and what waits."""
+        with self._lock:
+            return {"down": self._delivery.down, "socket": bool(self._delivery.sockets),
+                    "http": self._delivery.targets is not None,
+                    "pending": len(self._delivery.outbox)}
 
     def wait_for(self, predicate: Callable[[], T], timeout: float = 10.0) -> T:
         """Poll ``predicate`` until it is truthy and return its value (tests; not from the loop)."""
@@ -389,43 +391,6 @@ class SlackWorkspace:
                     original["blocks"] = blocks
             elif body.get("response_type") == "in_channel":
                 self._web.store(original["channel"], text, blocks, body.get("thread_ts"))
-        return web.json_response({"ok": True})
-
-    # -- the desk page -----------------------------------------------------------------------
-
-    async def _desk_page(self, request: web.Request) -> web.Response:
-        return web.Response(text=DESK_PAGE.read_text(encoding="utf-8"), content_type="text/html")
-
-    async def _desk_state(self, request: web.Request) -> web.Response:
-        with self._lock:
-            top = [copy.deepcopy(m) for m in self._web.messages.values()
-                   if m.get("thread_ts", m["ts"]) == m["ts"]]
-            for message in top:
-                message["replies"] = self.thread(message["ts"])
-            state = {"team": TEAM_NAME, "channel": {"id": self.channel_id,
-                                                    "name": self.channel_name},
-                     "bot": {"id": BOT_USER_ID, "name": "Wismo"},
-                     "agents": [{"id": k, "name": v} for k, v in self.agents.items()],
-                     "down": self._delivery.down, "socket": bool(self._delivery.sockets),
-                     "http": self._delivery.targets is not None,
-                     "pending": len(self._delivery.outbox),
-                     "messages": top}
-        return web.json_response(state)
-
-    async def _desk_reply(self, request: web.Request) -> web.Response:
-        return await self._desk_act(request, lambda body: self.agent_reply(
-            str(body["thread_ts"]), str(body["text"]), str(body["user"])))
-
-    async def _desk_click(self, request: web.Request) -> web.Response:
-        return await self._desk_act(request, lambda body: self.click(
-            str(body["message_ts"]), str(body["action_id"]), str(body["user"])))
-
-    async def _desk_act(self, request: web.Request, act: Callable[[Json], Any]) -> web.Response:
-        """Do what a person asked on the page; a bad request is a 400 naming what was wrong."""
-        try:
-            act(await request.json())
-        except (KeyError, TypeError, ValueError) as exc:
-            return web.json_response({"error": str(exc)}, status=400)
         return web.json_response({"ok": True})
 
 
