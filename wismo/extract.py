@@ -10,10 +10,12 @@ from __future__ import annotations
 import re
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-# UPS 1Z…, USPS 20-22 digits, FedEx 12/15 digits, DHL 10 digits, EasyPost test codes.
+# UPS 1Z…, USPS 20-22 digits, FedEx 12/15 digits, DHL Express 10 digits, DHL Parcel JJD…/JD…,
+# Amazon TBA…, DPD 14 digits, Evri/Canada Post 16 digits, UPU (Royal Mail, national posts)
+# AA123456789GB, EasyPost test codes. data/nlu/regex.yml teaches the NLU the same shapes.
 TRACKING = re.compile(
-    r"\b(1Z[0-9A-Z]{16}|9[0-9]{19,21}|EZ[0-9]{10}|[0-9]{12}|[0-9]{15}|[0-9]{10}"
-    r"|[A-Z]{2}[0-9]{9}[A-Z]{2})\b",
+    r"\b(1Z[0-9A-Z]{16}|9[0-9]{19,21}|EZ[0-9]{10}|JJ?D[0-9]{14,20}|TBA[0-9]{12}"
+    r"|[0-9]{16}|[0-9]{15}|[0-9]{14}|[0-9]{12}|[0-9]{10}|[A-Z]{2}[0-9]{9}[A-Z]{2})\b",
     re.IGNORECASE,
 )
 ORDER = re.compile(r"(?:#\s?|\b)([A-Z]{1,4}-?\d{3,8}|\d{3,8})\b", re.IGNORECASE)
