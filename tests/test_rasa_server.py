@@ -95,6 +95,67 @@ def test_the_tracker_store_writes_and_publishes_what_rasas_does(tmp_path: Path):
     assert {e["sender_id"] for e in published} == {"customer-1"}
 
 
+def _texts(tracker) -> list[str]:
+    return [e.text for e in tracker.events if isinstance(e, UserUttered)]
+
+
+def test_a_conversation_another_worker_wrote_to_is_read_again(tmp_path: Path):
+    db = str(tmp_path / "t.db")
+    ours = SQLTrackerStore(DOMAIN, dialect="sqlite", db=db, event_broker=Collected())
+    other = SQLTrackerStore(DOMAIN, dialect="sqlite", db=db)  # a second Rasa worker
+
+    async def run():
+        tracker = ours.init_tracker("customer-1")
+        _turn(tracker, "1042", "What's the email?", 2.0)
+        await ours.save(tracker)
+        theirs = await other.retrieve("customer-1")
+        _turn(theirs, "1043", "And the email?", 3.0)
+        await other.save(theirs)
+        mine = await ours.retrieve("customer-1")
+        _turn(mine, "1044", "Which email?", 4.0)
+        await ours.save(mine)
+        return mine, await rasa_tracker_store.SQLTrackerStore(
+            DOMAIN, dialect="sqlite", db=db).retrieve("customer-1")
+
+    mine, stored = asyncio.run(run())
+
+    assert _texts(mine) == ["1042", "1043", "1044"]
+    assert _texts(stored) == ["1042", "1043", "1044"]  # nothing lost, nothing twice
+    assert [e["text"] for e in ours.event_broker.published if e["event"] == "user"] == [
+        "1042", "1044"]
+
+
+def test_a_turn_that_failed_before_saving_leaves_no_trace(tmp_path: Path):
+    store = SQLTrackerStore(DOMAIN, dialect="sqlite", db=str(tmp_path / "t.db"))
+
+    async def run():
+        tracker = store.init_tracker("customer-1")
+        _turn(tracker, "1042", "What's the email?", 2.0)
+        await store.save(tracker)
+        broken = await store.retrieve("customer-1")
+        _turn(broken, "never saved", "-", 3.0)  # the turn raised before Rasa saved it
+        return await store.retrieve("customer-1")
+
+    again = asyncio.run(run())
+
+    assert _texts(again) == ["1042"]
+
+
+def test_conversations_beyond_the_kept_ones_are_read_from_the_database(tmp_path: Path):
+    store = SQLTrackerStore(DOMAIN, dialect="sqlite", db=str(tmp_path / "t.db"), keep=1)
+
+    async def run():
+        for n, sender in enumerate(["a", "b", "a", "b"]):
+            tracker = await store.retrieve(sender) or store.init_tracker(sender)
+            _turn(tracker, f"{sender}{n}", "ok", float(n + 1))
+            await store.save(tracker)
+        return await store.retrieve("a"), await store.retrieve("b")
+
+    a, b = asyncio.run(run())
+
+    assert (_texts(a), _texts(b)) == (["a0", "a2"], ["b1", "b3"])
+
+
 def test_the_tracker_store_is_what_endpoints_yml_names(tmp_path: Path):
     store = rasa_tracker_store.TrackerStore.create(
         EndpointConfig.from_dict({"type": "wismo.rasa_server.SQLTrackerStore",
