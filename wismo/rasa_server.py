@@ -40,7 +40,8 @@ from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import SingletonThreadPool
 
 
 @dataclass
@@ -67,6 +68,13 @@ class SQLTrackerStore(tracker_store.SQLTrackerStore):
         super().__init__(*args, **kwargs)
         self.keep = int(keep)
         self._kept: OrderedDict[str, _Kept] = OrderedDict()
+        if self.engine.dialect.name == "sqlite":
+            # SQLAlchemy gives file SQLite no pool: Rasa opened the database anew for every
+            # read and write. One connection per thread is kept instead.
+            rasa_engine, self.engine = self.engine, sa.create_engine(
+                self.engine.url, poolclass=SingletonThreadPool)
+            rasa_engine.dispose()
+            self.sessionmaker = sessionmaker(bind=self.engine)
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         kept = self._kept.pop(sender_id, None)
