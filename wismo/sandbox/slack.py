@@ -18,20 +18,19 @@ desk page at ``url`` shows the channel and lets a person reply or click (slack_d
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import json
 import logging
 import secrets
-import socket
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Coroutine
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 from aiohttp import web
 
+from wismo.sandbox.aiohttp_host import AiohttpHost
 from wismo.sandbox.slack_api import WebApi, error_reply
 from wismo.sandbox.slack_blocks import find_button
 from wismo.sandbox.slack_delivery import ACK_TIMEOUT, HTTP_RETRY_DELAYS, Delivery, Outgoing
@@ -43,6 +42,7 @@ from wismo.sandbox.slack_payloads import (
     TEAM_ID,
     Json,
     block_actions,
+    button_action,
     event_callback,
     message_event,
     rich_text,
@@ -86,8 +86,8 @@ class SlackWorkspace:
         self._response_urls: dict[str, str] = {}  # response_url id -> message ts
         self._rate_limited, self._retry_after = 0, 1
         self._fail_next: dict[str, deque[str]] = {}
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
+        self._host = AiohttpHost(self._app, name="wismo-slack", on_stop=self._delivery.close,
+                                 on_start=lambda loop: setattr(self._delivery, "loop", loop))
 
     @property
     def ack_timeout(self) -> float:
@@ -109,54 +109,20 @@ class SlackWorkspace:
 
     def start(self) -> SlackWorkspace:
         """Bind 127.0.0.1:port (0: a free one) and serve from a daemon thread."""
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", self.port))
-        self.port = sock.getsockname()[1]
+        self.port = self._host.start(self.port)
         self.url = f"http://127.0.0.1:{self.port}"
         self.api_url = self.url + "/api/"
         self._web.link_url = f"ws://127.0.0.1:{self.port}/link/"
-        self._loop = self._delivery.loop = asyncio.new_event_loop()
-        ready = threading.Event()
-        self._thread = threading.Thread(target=self._serve, args=(sock, ready),
-                                        name="wismo-slack", daemon=True)
-        self._thread.start()
-        if not ready.wait(10):
-            raise RuntimeError("the fake Slack workspace did not start")
+        self._delivery.pump_soon()
         log.info("sandbox slack listening", extra={"url": self.url})
         return self
 
-    def _serve(self, sock: socket.socket, ready: threading.Event) -> None:
-        loop = self._loop
-        assert loop is not None
-        asyncio.set_event_loop(loop)
-        runner = web.AppRunner(self._app(), access_log=None)
-        loop.run_until_complete(runner.setup())
-        loop.run_until_complete(web.SockSite(runner, sock).start())
-        ready.set()
-        self._delivery.pump_soon()
-        loop.run_forever()
-        loop.run_until_complete(self._shutdown(runner))
-        loop.close()
-
-    async def _shutdown(self, runner: web.AppRunner) -> None:
-        await self._delivery.close()
-        await runner.cleanup()
-        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-
     def stop(self) -> None:
-        loop, thread = self._loop, self._thread
-        if loop is None or thread is None:
-            return
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=10)
-        self._loop = self._delivery.loop = self._thread = None
+        self._host.stop()
+        self._delivery.loop = None
 
     def __enter__(self) -> SlackWorkspace:
-        return self if self._loop else self.start()
+        return self if self._host.running else self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
@@ -168,17 +134,6 @@ class SlackWorkspace:
         app.router.add_post("/actions/{rid}", self._response_url)
         app.add_routes(desk_routes(self))
         return app
-
-    def _in_loop(self, coro: Coroutine[Any, Any, T]) -> None:
-        """Run ``coro`` on the server loop; wait for it unless we are that loop."""
-        loop = self._loop
-        if loop is None:
-            coro.close()
-            return
-        if threading.current_thread() is self._thread:
-            loop.create_task(coro)
-        else:
-            asyncio.run_coroutine_threadsafe(coro, loop).result(timeout=10)
 
     # -- what the app did (copies, safe from any thread) -------------------------------------
 
@@ -281,12 +236,7 @@ class SlackWorkspace:
                 raise KeyError(f"no message {message_ts}")
             if user not in self.agents:
                 raise KeyError(f"no agent {user}")
-            block_id, button = find_button(message.get("blocks", []), action_id)
-            action = {"action_id": action_id, "block_id": block_id, "text": button["text"],
-                      "value": button.get("value"), "type": "button",
-                      "action_ts": f"{time.time():.6f}"}
-            if "style" in button:
-                action["style"] = button["style"]
+            action = button_action(*find_button(message.get("blocks", []), action_id))
             rid = secrets.token_hex(12)
             self._response_urls[rid] = message_ts
             handle = _first_name(self.agents[user]).lower()
@@ -303,7 +253,7 @@ class SlackWorkspace:
         """Every Web API call answers 503 and Socket Mode connections drop until come_back()."""
         with self._lock:
             self._delivery.down = True
-        self._in_loop(self._delivery.close_sockets())
+        self._host.run(self._delivery.close_sockets())
 
     def come_back(self) -> None:
         with self._lock:
@@ -323,7 +273,7 @@ class SlackWorkspace:
     def disconnect(self, reason: str = "refresh_requested") -> None:
         """Ask Socket Mode clients to reconnect, as Slack does every few hours."""
         body = {"type": "disconnect", "reason": reason, "debug_info": {"host": "applink-sandbox"}}
-        self._in_loop(self._delivery.broadcast(body))
+        self._host.run(self._delivery.broadcast(body))
 
     # -- delivery (the protocols themselves are in slack_delivery) ---------------------------
 
@@ -368,7 +318,7 @@ class SlackWorkspace:
 
 
     async def _response_url(self, request: web.Request) -> web.Response:
-        """A response_url POST: replace or delete the original, post in channel, or ephemeral."""
+        """A POST to a button's response_url (what it does: WebApi.respond)."""
         try:
             body = await request.json()
         except ValueError:
@@ -378,20 +328,8 @@ class SlackWorkspace:
             if ts is None or not isinstance(body, dict):
                 return web.json_response(error_reply("invalid_response_url"), status=404)
             self._responses.append({"message_ts": ts, "body": copy.deepcopy(body)})
-            original = self._web.messages.get(ts)
-            text, blocks, error = self._web.content(body)
-            if error or original is None:
-                return web.json_response(error or error_reply("message_not_found"), status=400)
-            if body.get("delete_original"):
-                del self._web.messages[ts]
-            elif body.get("replace_original"):
-                edited = {"user": BOT_USER_ID, "ts": self._web.next_ts()}
-                original |= {"text": text, "edited": edited}
-                if blocks is not None:
-                    original["blocks"] = blocks
-            elif body.get("response_type") == "in_channel":
-                self._web.store(original["channel"], text, blocks, body.get("thread_ts"))
-        return web.json_response({"ok": True})
+            reply, status = self._web.respond(ts, body)
+        return web.json_response(reply, status=status)
 
 
 def main() -> None:

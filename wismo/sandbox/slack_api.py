@@ -122,6 +122,23 @@ class WebApi:
             block.setdefault("block_id", secrets.token_urlsafe(4)[:5])
         return text, blocks, None
 
+    def respond(self, ts: str, body: Json) -> tuple[Json, int]:
+        """What a POST to the response_url of a button in message ``ts`` does: replace or
+        delete the original, or post in the channel; the reply and its HTTP status."""
+        original = self.messages.get(ts)
+        text, blocks, error = self.content(body)
+        if error or original is None:
+            return error or error_reply("message_not_found"), 400
+        if body.get("delete_original"):
+            del self.messages[ts]
+        elif body.get("replace_original"):
+            original |= {"text": text, "edited": {"user": BOT_USER_ID, "ts": self.next_ts()}}
+            if blocks is not None:
+                original["blocks"] = blocks
+        elif body.get("response_type") == "in_channel":
+            self.store(original["channel"], text, blocks, body.get("thread_ts"))
+        return {"ok": True}, 200
+
     def _auth_test(self, params: Json) -> Json:
         return {"ok": True, "url": f"https://{TEAM_DOMAIN}.slack.com/", "team": TEAM_NAME,
                 "user": BOT_NAME, "team_id": TEAM_ID, "user_id": BOT_USER_ID, "bot_id": BOT_ID,

@@ -76,6 +76,14 @@ def block_actions(action: Json, *, message: Json, user: Json, channel: Json, res
         "actions": [action],
     }
 
+def button_action(block_id: str, button: Json) -> Json:
+    """The `actions` entry of a block_actions payload for a pressed button."""
+    action = {"action_id": button["action_id"], "block_id": block_id, "text": button["text"],
+              "value": button.get("value"), "type": "button",
+              "action_ts": f"{time.time():.6f}"}
+    if "style" in button:
+        action["style"] = button["style"]
+    return action
 
 
 def rich_text(text: str) -> Json:
